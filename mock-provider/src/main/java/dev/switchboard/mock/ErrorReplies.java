@@ -101,6 +101,10 @@ final class ErrorReplies {
           "invalid_request_error",
           echo == null ? CREDIT_TOO_LOW : CREDIT_TOO_LOW + " Request received with " + echo);
     }
+    if (api == ApiShape.AZURE && status == 400 && "content_filter".equals(code)) {
+      // Azure's prompt filter: the category that refused in innererror.content_filter_result.
+      return OpenAiPayloads.azurePromptFiltered(echo);
+    }
     if (api == ApiShape.AZURE && status == 404 && "404".equals(code)) {
       // Azure's answer to a path it does not know: a wrong endpoint, api-version or deployment.
       return OpenAiPayloads.azureError("404", "Resource not found");

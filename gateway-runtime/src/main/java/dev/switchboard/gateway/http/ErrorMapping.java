@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.FailureScope;
@@ -236,15 +237,17 @@ public final class ErrorMapping {
   }
 
   /**
-   * The upstream's own 4xx, keeping its message/param/code as the rejecting target's adapter reads
-   * them from its error body (the caller scrubbed the provider key from it). Without a readable
-   * body, a fixed message with the status.
+   * The upstream's own 4xx, keeping its message/param/code (and Azure's {@code innererror}: which
+   * content filter refused the prompt) as the rejecting target's adapter reads them from its error
+   * body (the caller scrubbed the provider key from it). Without a readable body, a fixed message
+   * with the status.
    */
   private static OpenAiError upstreamRejection(UpstreamFailure f, RequestContext ctx) {
     String message = null;
     String type = "invalid_request_error";
     String param = null;
     String code = null;
+    JsonNode innerError = null;
     if (f.upstreamBody() != null && ctx.target() != null) {
       UpstreamError error =
           UpstreamAdapters.forProvider(ctx.target().provider()).decodeError(f.upstreamBody());
@@ -253,6 +256,7 @@ public final class ErrorMapping {
         type = error.type() != null ? error.type() : type;
         param = error.param();
         code = error.code();
+        innerError = error.innerError();
       }
     }
     return new OpenAiError(
@@ -266,6 +270,7 @@ public final class ErrorMapping {
         type,
         param,
         code,
-        "upstream_rejected");
+        "upstream_rejected",
+        innerError);
   }
 }

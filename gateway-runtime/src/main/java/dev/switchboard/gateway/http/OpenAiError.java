@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
@@ -10,11 +11,26 @@ import io.vertx.core.buffer.Buffer;
  * usual typed exceptions.
  *
  * @param errorClass a small fixed label for metrics and logs ({@code invalid_request}, ...)
+ * @param innerError an Azure OpenAI rejection's {@code innererror} (its content filter's {@code
+ *     content_filter_result}), written as {@code error.innererror} as Azure writes it; null for
+ *     every other error
  */
 public record OpenAiError(
-    int status, String message, String type, String param, String code, String errorClass) {
+    int status,
+    String message,
+    String type,
+    String param,
+    String code,
+    String errorClass,
+    JsonNode innerError) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** An error of the gateway's own, or a provider's without an {@code innererror}. */
+  public OpenAiError(
+      int status, String message, String type, String param, String code, String errorClass) {
+    this(status, message, type, param, code, errorClass, null);
+  }
 
   public static OpenAiError invalidRequest(String message, String param) {
     return new OpenAiError(400, message, "invalid_request_error", param, null, "invalid_request");
@@ -89,7 +105,10 @@ public record OpenAiError(
     return Buffer.buffer(toJson().toString());
   }
 
-  /** The {@code {"error": {...}}} document; param and code are explicit nulls when absent. */
+  /**
+   * The {@code {"error": {...}}} document; param and code are explicit nulls when absent, {@code
+   * innererror} is there only when the provider sent one.
+   */
   public ObjectNode toJson() {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode error = root.putObject("error");
@@ -97,6 +116,9 @@ public record OpenAiError(
     error.put("type", type);
     error.put("param", param);
     error.put("code", code);
+    if (innerError != null) {
+      error.set("innererror", innerError);
+    }
     return root;
   }
 }

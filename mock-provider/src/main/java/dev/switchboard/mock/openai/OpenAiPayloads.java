@@ -430,6 +430,41 @@ public final class OpenAiPayloads {
                 .put("code", code));
   }
 
+  /**
+   * Azure OpenAI's 400 for a prompt its content filter refused: OpenAI's fields ({@code type} null,
+   * {@code param: prompt}, {@code code: content_filter}) with {@code status} and the {@code
+   * innererror} that says which filter refused ({@code ResponsibleAIPolicyViolation}, {@code
+   * content_filter_result} per category: here the jailbreak shield).
+   */
+  public static JsonObject azurePromptFiltered(String echo) {
+    String message =
+        "The response was filtered due to the prompt triggering Azure OpenAI's content management"
+            + " policy. Please modify your prompt and retry. To learn more about our content"
+            + " filtering policies please read our documentation:"
+            + " https://go.microsoft.com/fwlink/?linkid=2198766";
+    JsonObject results =
+        new JsonObject()
+            .put("hate", new JsonObject().put("filtered", false).put("severity", "safe"))
+            .put("jailbreak", new JsonObject().put("detected", true).put("filtered", true))
+            .put("self_harm", new JsonObject().put("filtered", false).put("severity", "safe"))
+            .put("sexual", new JsonObject().put("filtered", false).put("severity", "safe"))
+            .put("violence", new JsonObject().put("filtered", false).put("severity", "safe"));
+    return new JsonObject()
+        .put(
+            "error",
+            new JsonObject()
+                .put("message", echo == null ? message : message + " Request received with " + echo)
+                .putNull("type")
+                .put("param", "prompt")
+                .put("code", "content_filter")
+                .put("status", 400)
+                .put(
+                    "innererror",
+                    new JsonObject()
+                        .put("code", "ResponsibleAIPolicyViolation")
+                        .put("content_filter_result", results)));
+  }
+
   /** Azure OpenAI's own error envelope ({@code code} and {@code message} only). */
   public static JsonObject azureError(String code, String message) {
     return new JsonObject()

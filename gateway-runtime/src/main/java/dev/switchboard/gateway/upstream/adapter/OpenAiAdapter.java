@@ -678,11 +678,13 @@ public class OpenAiAdapter implements UpstreamAdapter {
       if (!error.isObject()) {
         return null;
       }
+      JsonNode inner = error.get("innererror"); // Azure's: which content filter refused
       return new UpstreamError(
           textOrNull(error.get("message")),
           textOrNull(error.get("type")),
           textOrNull(error.get("param")),
-          textOrNull(error.get("code")));
+          textOrNull(error.get("code")),
+          inner != null && inner.isObject() ? inner : null);
     } catch (IOException | RuntimeException notJson) {
       return null;
     }

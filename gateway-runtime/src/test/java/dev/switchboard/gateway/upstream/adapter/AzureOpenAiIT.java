@@ -5,11 +5,14 @@ import static dev.switchboard.gateway.TestTables.route;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -21,13 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An Azure OpenAI provider's {@code apiVersion} picks the API surface: a dated version addresses
- * the deployment in the path with {@code ?api-version=}; {@code v1} and {@code preview} (which the
- * ProviderEndpoint takes for Azure's v1 API) address {@code /openai/v1/...} with the deployment in
- * the body's {@code model}, where a deployment path with {@code api-version=v1} is a path Azure
- * does not have (404 "Resource not found").
+ * Azure OpenAI targets against the mock's Azure wire format. The provider's {@code apiVersion}
+ * picks the API surface: a dated version addresses the deployment in the path with {@code
+ * ?api-version=}; {@code v1} and {@code preview} (which the ProviderEndpoint takes for Azure's v1
+ * API) address {@code /openai/v1/...} with the deployment in the body's {@code model}, where a
+ * deployment path with {@code api-version=v1} is a path Azure does not have (404 "Resource not
+ * found"). A prompt Azure's content filter refuses reaches the client as Azure's 400 {@code
+ * content_filter}, with the {@code innererror} that says which filter refused.
  */
-class AzureApiVersionIT {
+class AzureOpenAiIT {
 
   private static final String KEY = "azure-key-0123456789abcdef";
 
@@ -42,7 +47,7 @@ class AzureApiVersionIT {
         GatewayHarness.withMock(
             dir,
             new MockProviderOptions().keys(KEY),
-            AzureApiVersionIT::table,
+            AzureOpenAiIT::table,
             Map.of("dated", KEY, "v1", KEY, "preview", KEY));
     mock = gateway.mock();
   }
@@ -62,7 +67,8 @@ class AzureApiVersionIT {
             route("on-dated", List.of(), target("dated", "contoso-gpt4o", 0)),
             route("on-v1", List.of(), target("v1", "contoso-gpt4o", 0)),
             route("on-preview", List.of(), target("preview", "contoso-gpt4o", 0)),
-            route("embed-on-v1", List.of(), target("v1", "contoso-embed", 0))));
+            route("embed-on-v1", List.of(), target("v1", "contoso-embed", 0)),
+            route("filtered", List.of(), target("dated", "filtered-deployment", 0))));
   }
 
   private static RoutingTable.Provider azure(String name, String baseUrl, String apiVersion) {
@@ -124,6 +130,35 @@ class AzureApiVersionIT {
     RequestRecord seen = last();
     assertThat(seen.path()).isEqualTo("/openai/v1/embeddings");
     assertThat(seen.body().getString("model")).isEqualTo("contoso-embed");
+  }
+
+  @Test
+  void aPromptTheContentFilterRefusedKeepsWhichFilterRefusedIt() throws Exception {
+    mock.faults().set("filtered-deployment", "status:400;code=content_filter");
+
+    for (boolean stream : List.of(false, true)) {
+      HttpResponse<String> response =
+          gateway.post("/v1/chat/completions", chat("filtered", stream));
+
+      assertThat(response.statusCode()).as("stream=%s", stream).isEqualTo(400);
+      assertThat(OpenAiWireFormat.problems(Body.ERROR, response.body())).isEmpty();
+      JsonNode error = GatewayHarness.json(response.body()).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("content_filter");
+      assertThat(error.path("param").asText()).isEqualTo("prompt");
+      assertThat(error.path("innererror").path("code").asText())
+          .isEqualTo("ResponsibleAIPolicyViolation");
+      assertThat(
+              error
+                  .path("innererror")
+                  .path("content_filter_result")
+                  .path("jailbreak")
+                  .path("filtered")
+                  .asBoolean())
+          .isTrue();
+      assertThat(response.body()).doesNotContain(KEY);
+    }
+    // The client's prompt, refused: never retried.
+    assertThat(mock.attempts("filtered-deployment")).isEqualTo(2);
   }
 
   /** The last call the gateway relayed (health probes, which GET, may come in between). */
