@@ -638,6 +638,13 @@ final class ProviderHandler {
             if (asksLogprobs(request)) {
               events = OpenAiPayloads.withLogprobs(events, OpenAiPayloads.topLogprobs(request));
             }
+            if (api == ApiShape.AZURE || api == ApiShape.AZURE_V1) {
+              // Azure's stream opens with its prompt filter's verdict, before any token.
+              List<String> filtered = new ArrayList<>(events.size() + 1);
+              filtered.add(OpenAiPayloads.azurePromptFilterEvent());
+              filtered.addAll(events);
+              events = filtered;
+            }
             writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
@@ -651,6 +658,9 @@ final class ProviderHandler {
             }
             if (relaysThinkingChunks(api, a.echoedModel())) {
               ReasoningPayloads.withThinkingChunks(body, ReasoningPayloads.reasoning(request));
+            }
+            if (api == ApiShape.AZURE || api == ApiShape.AZURE_V1) {
+              OpenAiPayloads.withAzureFilterResults(body);
             }
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
               for (Object choice : body.getJsonArray("choices")) {

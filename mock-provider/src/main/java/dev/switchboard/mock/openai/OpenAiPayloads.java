@@ -431,6 +431,55 @@ public final class OpenAiPayloads {
   }
 
   /**
+   * Azure OpenAI's content filter verdict on one text: every default category ({@code hate}, {@code
+   * self_harm}, {@code sexual}, {@code violence}) {@code safe}, nothing filtered.
+   */
+  public static JsonObject azureSafeFilterResults() {
+    JsonObject results = new JsonObject();
+    for (String category : List.of("hate", "self_harm", "sexual", "violence")) {
+      results.put(category, new JsonObject().put("filtered", false).put("severity", "safe"));
+    }
+    return results;
+  }
+
+  /** Azure OpenAI's {@code prompt_filter_results}: the verdict on the prompt (index 0). */
+  public static JsonArray azurePromptFilterResults() {
+    return new JsonArray()
+        .add(
+            new JsonObject()
+                .put("prompt_index", 0)
+                .put("content_filter_results", azureSafeFilterResults()));
+  }
+
+  /**
+   * The event an Azure OpenAI chat stream opens with, before any token: the prompt filter's verdict
+   * alone ({@code choices: []}, empty {@code id}, {@code model} and {@code object}, {@code created:
+   * 0}), as Azure sends it.
+   */
+  public static String azurePromptFilterEvent() {
+    return event(
+        new JsonObject()
+            .put("choices", new JsonArray())
+            .put("created", 0)
+            .put("id", "")
+            .put("model", "")
+            .put("object", "")
+            .put("prompt_filter_results", azurePromptFilterResults()));
+  }
+
+  /**
+   * An Azure OpenAI chat completion's filter annotations: {@code prompt_filter_results} at the top
+   * and each choice's {@code content_filter_results}, as Azure adds them to OpenAI's answer.
+   */
+  public static JsonObject withAzureFilterResults(JsonObject completion) {
+    completion.put("prompt_filter_results", azurePromptFilterResults());
+    for (Object choice : completion.getJsonArray("choices")) {
+      ((JsonObject) choice).put("content_filter_results", azureSafeFilterResults());
+    }
+    return completion;
+  }
+
+  /**
    * Azure OpenAI's 400 for a prompt its content filter refused: OpenAI's fields ({@code type} null,
    * {@code param: prompt}, {@code code: content_filter}) with {@code status} and the {@code
    * innererror} that says which filter refused ({@code ResponsibleAIPolicyViolation}, {@code

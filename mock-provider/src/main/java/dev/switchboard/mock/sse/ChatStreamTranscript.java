@@ -10,7 +10,8 @@ import java.util.List;
  * A parsed OpenAI chat completion stream and its verdict: whether the framing follows the wire
  * contract (every event JSON, first delta with {@code role: "assistant"}, one id, a {@code
  * finish_reason}, {@code [DONE]} last and nothing after it) and what it said (content, usage,
- * error). Reusable by gateway and e2e tests for responses that passed through the gateway.
+ * error). Azure OpenAI's opening prompt-filter event ({@link #azurePromptFilter}) is its own.
+ * Reusable by gateway and e2e tests for responses that passed through the gateway.
  *
  * @param events every dispatched event, {@code [DONE]} included
  * @param chunks the JSON chunks (events before {@code [DONE]} that parsed), in order
@@ -36,6 +37,16 @@ public record ChatStreamTranscript(
     List<String> problems) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Whether a chunk is the event an Azure OpenAI stream opens with: its prompt filter's verdict
+   * ({@code prompt_filter_results}) and no choices.
+   */
+  public static boolean azurePromptFilter(JsonNode chunk) {
+    return chunk.has("prompt_filter_results")
+        && chunk.path("choices").isArray()
+        && chunk.path("choices").isEmpty();
+  }
 
   /** True when the stream is complete and well-formed. */
   public boolean isValid() {
@@ -93,6 +104,11 @@ public record ChatStreamTranscript(
         continue;
       }
       chunks.add(chunk);
+      if (azurePromptFilter(chunk)) {
+        // Azure's opening verdict on the prompt: no choices, empty id, model and object. The
+        // OpenAI SDKs read it as a chunk without choices; the answer's own chunks follow.
+        continue;
+      }
       if (!"chat.completion.chunk".equals(chunk.path("object").asText())) {
         problems.add("event " + i + " has object=" + chunk.path("object").asText());
       }

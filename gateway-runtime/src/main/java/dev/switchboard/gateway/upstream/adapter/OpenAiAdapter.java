@@ -613,18 +613,34 @@ public class OpenAiAdapter implements UpstreamAdapter {
 
   /**
    * A passed-through Responses stream opens with {@code response.created} and {@code
-   * response.in_progress}: lifecycle events without any of the answer. They wait with the stream
-   * until the first event that carries some (its first output item, usually right after them), so
-   * an account out of credit that says so only after {@code response.created} (an {@code error} or
-   * {@code response.failed} event) still fails over, like one that says so first.
+   * response.in_progress}, an Azure chat stream with its prompt filter's verdict ({@link
+   * #azurePromptFilter}): events without any of the answer. They wait with the stream until the
+   * first event that carries some (its first output item, usually right after them), so an account
+   * out of credit that says so only after {@code response.created} (an {@code error} or {@code
+   * response.failed} event) still fails over, like one that says so first.
    */
   @Override
   public boolean reachesClient(Operation format, JsonNode parsed) {
     if (format != Operation.RESPONSES) {
-      return true;
+      return !azurePromptFilter(parsed);
     }
     String type = parsed.path("type").asText("");
     return !"response.created".equals(type) && !"response.in_progress".equals(type);
+  }
+
+  /**
+   * Whether a chat stream event is the one Azure OpenAI opens its streams with: the prompt filter's
+   * verdict ({@code prompt_filter_results}) and no choices, sent before the model wrote a token.
+   * Like a Responses stream's lifecycle events it waits with the stream and goes out with the first
+   * chunk of the answer, so the attempt commits (and its time to first token is taken) at that
+   * chunk: a first-token timeout or an error event after the verdict still fails over.
+   */
+  static boolean azurePromptFilter(JsonNode event) {
+    if (event == null || !event.has("prompt_filter_results")) {
+      return false;
+    }
+    JsonNode choices = event.get("choices");
+    return choices == null || choices.isArray() && choices.isEmpty();
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
+import dev.switchboard.mock.sse.ChatStreamTranscript;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,7 +69,12 @@ class AzureOpenAiIT {
             route("on-v1", List.of(), target("v1", "contoso-gpt4o", 0)),
             route("on-preview", List.of(), target("preview", "contoso-gpt4o", 0)),
             route("embed-on-v1", List.of(), target("v1", "contoso-embed", 0)),
-            route("filtered", List.of(), target("dated", "filtered-deployment", 0))));
+            route("filtered", List.of(), target("dated", "filtered-deployment", 0)),
+            route(
+                "verdict-then-error",
+                List.of(),
+                target("dated", "erring-deployment", 0),
+                target("dated", "sound-deployment", 1))));
   }
 
   private static RoutingTable.Provider azure(String name, String baseUrl, String apiVersion) {
@@ -94,6 +100,11 @@ class AzureOpenAiIT {
     RequestRecord seen = last();
     assertThat(seen.path()).isEqualTo("/openai/deployments/contoso-gpt4o/chat/completions");
     assertThat(seen.query()).isEqualTo("api-version=2024-10-21");
+    // Azure's filter annotations reach the client as Azure sent them, beside OpenAI's fields.
+    JsonNode answer = GatewayHarness.json(response.body());
+    assertThat(answer.path("prompt_filter_results").path(0).has("content_filter_results")).isTrue();
+    assertThat(answer.path("choices").path(0).path("content_filter_results").has("hate")).isTrue();
+    assertThat(OpenAiWireFormat.problems(Body.CHAT_COMPLETION, response.body())).isEmpty();
   }
 
   @Test
@@ -159,6 +170,29 @@ class AzureOpenAiIT {
     }
     // The client's prompt, refused: never retried.
     assertThat(mock.attempts("filtered-deployment")).isEqualTo(2);
+  }
+
+  /**
+   * Azure opens a stream with its prompt filter's verdict ({@code choices: []}), before the model
+   * wrote a token: that is no chunk of the answer, so the attempt has not committed yet and an
+   * error event right after it still fails over; the client gets the verdict of the target that
+   * answered, then its answer.
+   */
+  @Test
+  void thePromptFilterVerdictDoesNotCommitAStream() throws Exception {
+    mock.faults().set("erring-deployment", "stream-error:1");
+
+    HttpResponse<String> response =
+        gateway.post("/v1/chat/completions", chat("verdict-then-error", true));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-switchboard-target-model"))
+        .hasValue("sound-deployment");
+    ChatStreamTranscript stream = ChatStreamTranscript.of(response.body());
+    assertThat(stream.problems()).isEmpty();
+    assertThat(stream.content()).isEqualTo("Echo from sound-deployment: Say hi");
+    assertThat(ChatStreamTranscript.azurePromptFilter(stream.chunks().get(0))).isTrue();
+    assertThat(mock.attempts("erring-deployment")).isPositive();
   }
 
   /** The last call the gateway relayed (health probes, which GET, may come in between). */
