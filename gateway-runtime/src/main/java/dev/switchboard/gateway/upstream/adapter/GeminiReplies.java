@@ -23,8 +23,9 @@ import java.util.UUID;
  *   <li>each candidate → a choice; its text parts → {@code content} (its thought parts, the
  *       summaries {@code includeThoughts} asks for, → {@code reasoning_content}), its {@code
  *       functionCall} parts → {@code tool_calls} (the call's {@code id}, or one synthesised from
- *       name, arguments and position — the same for a stream and a JSON answer — and the part's
- *       {@code thoughtSignature} as {@code extra_content.google.thought_signature});
+ *       the response id, name, arguments and position — the same for a stream and a JSON answer,
+ *       another in each turn — and the part's {@code thoughtSignature} as {@code
+ *       extra_content.google.thought_signature});
  *   <li>{@code finishReason} STOP → {@code stop} ({@code tool_calls} when the candidate calls a
  *       function), MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
  *       SPII, IMAGE_SAFETY, IMAGE_PROHIBITED_CONTENT and IMAGE_RECITATION → {@code content_filter}
@@ -54,8 +55,9 @@ final class GeminiReplies {
     JsonNode candidates = gemini.path("candidates");
     if (candidates.isArray() && !candidates.isEmpty()) {
       int position = 0;
+      String responseId = gemini.path("responseId").asText("");
       for (JsonNode candidate : candidates) {
-        choices.add(choice(candidate, position++));
+        choices.add(choice(candidate, position++, responseId));
       }
     } else {
       ObjectNode choice = choices.addObject();
@@ -81,7 +83,7 @@ final class GeminiReplies {
             || gemini.path("promptFeedback").hasNonNull("blockReason"));
   }
 
-  private static ObjectNode choice(JsonNode candidate, int position) {
+  private static ObjectNode choice(JsonNode candidate, int position, String responseId) {
     ObjectNode choice = NODES.objectNode();
     choice.put("index", candidate.path("index").asInt(position));
     ObjectNode message = choice.putObject("message");
@@ -100,7 +102,7 @@ final class GeminiReplies {
         text.append(part.path("text").asText());
       } else if (part.path("functionCall").isObject()) {
         calls = calls == null ? NODES.arrayNode() : calls;
-        calls.add(toolCall(part, callIndex++, false));
+        calls.add(toolCall(part, callIndex++, false, responseId));
       }
     }
     String finish = finishReason(candidate.path("finishReason").asText(null), calls != null);
@@ -163,11 +165,12 @@ final class GeminiReplies {
 
   /**
    * One {@code functionCall} part as an OpenAI tool call ({@code withIndex}: a stream delta's
-   * entry, which carries its index). The part's {@code thoughtSignature} goes along where Google's
-   * own OpenAI-compatible endpoint puts it, {@code extra_content.google.thought_signature}: a
-   * client replaying the call hands it back, and Gemini 3 refuses a replayed call without it.
+   * entry, which carries its index; {@code responseId}: the answer's, "" when it has none, for
+   * {@link #synthesisedId}). The part's {@code thoughtSignature} goes along where Google's own
+   * OpenAI-compatible endpoint puts it, {@code extra_content.google.thought_signature}: a client
+   * replaying the call hands it back, and Gemini 3 refuses a replayed call without it.
    */
-  static ObjectNode toolCall(JsonNode part, int index, boolean withIndex) {
+  static ObjectNode toolCall(JsonNode part, int index, boolean withIndex, String responseId) {
     JsonNode functionCall = part.path("functionCall");
     ObjectNode call = NODES.objectNode();
     if (withIndex) {
@@ -177,7 +180,8 @@ final class GeminiReplies {
     JsonNode args = functionCall.get("args");
     String arguments = args == null || args.isNull() ? "{}" : args.toString();
     String id = functionCall.path("id").asText(null);
-    call.put("id", id != null && !id.isEmpty() ? id : synthesisedId(name, arguments, index));
+    call.put(
+        "id", id != null && !id.isEmpty() ? id : synthesisedId(responseId, name, arguments, index));
     call.put("type", "function");
     ObjectNode function = call.putObject("function");
     function.put("name", name);
@@ -190,13 +194,17 @@ final class GeminiReplies {
   }
 
   /**
-   * A tool-call id for a call Gemini sent without one: derived from what the call is, so the JSON
-   * answer and the stream of the same answer give the same id, and a client quoting it back finds
-   * its call again in the conversation.
+   * A tool-call id for a call Gemini sent without one: derived from the answer it is in (Gemini's
+   * {@code responseId}) and what the call is, so the JSON answer and the stream of the same answer
+   * give the same id, a client quoting it back finds its call again in the conversation, and the
+   * same call made in two turns gets two ids (clients key tool results by id across the whole
+   * conversation; Anthropic refuses a conversation whose tool_use ids repeat).
    */
-  static String synthesisedId(String name, String arguments, int index) {
+  static String synthesisedId(String responseId, String name, String arguments, int index) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(responseId.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
       sha.update(name.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       sha.update(arguments.getBytes(StandardCharsets.UTF_8));

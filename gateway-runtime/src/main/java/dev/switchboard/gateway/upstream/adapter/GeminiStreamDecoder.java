@@ -49,6 +49,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
   private Map<Integer, ArrayNode>
       held; // unsigned calls awaiting a trailing signature, made on need
   private String id;
+  private String responseId = ""; // the answer's, for the ids of calls Gemini sent without one
   private String model;
   private TokenUsage lastUsage;
   private ObjectNode lastUsageNode;
@@ -74,6 +75,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
     }
     if (id == null) {
       id = GeminiReplies.completionId(event);
+      responseId = event.path("responseId").asText("");
     }
     String version = event.path("modelVersion").asText(null);
     if (version != null && !version.isEmpty()) {
@@ -110,7 +112,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
           String signature = part.path("thoughtSignature").asText("");
           if (part.path("functionCall").isObject()) {
             int callIndex = calls.merge(index, 1, Integer::sum) - 1;
-            ObjectNode call = GeminiReplies.toolCall(part, callIndex, true);
+            ObjectNode call = GeminiReplies.toolCall(part, callIndex, true, responseId);
             if (signature.isEmpty()
                 && !signed.contains(index)
                 && GeminiRequests.checksSignatures(model)) {
