@@ -10,9 +10,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Azure OpenAI: the OpenAI wire format, but deployments are addressed by name in the path, every
- * call carries an {@code api-version}, and the key travels in an {@code api-key} header (see {@code
- * ProviderKind.authStyle()}).
+ * Azure OpenAI: the OpenAI wire format, but deployments are addressed by name in the path with an
+ * {@code api-version} on every call (or, with {@code apiVersion} {@code v1}/{@code preview}, on the
+ * v1 surface by the body's {@code model}: {@link #path}), and the key travels in an {@code api-key}
+ * header (see {@code ProviderKind.authStyle()}).
  */
 public final class AzureOpenAiAdapter extends OpenAiAdapter {
 
