@@ -72,6 +72,56 @@ class ChartStateStoreTest {
         .containsSequence("--state-store", "redis://switchboard-redis:6379");
   }
 
+  /**
+   * The bundled Redis holds every consumer's spend, budget reservations and rate buckets, and it
+   * has no password unless one is set: without a policy of its own any pod of any namespace could
+   * connect and reset them (a budget bypass) or fill them (a denial of service). Only this
+   * release's gateway pods (and networkPolicy.redisFrom) may reach its port.
+   */
+  @Test
+  void theBundledRedisTakesConnectionsOnlyFromTheGatewayPods() {
+    RenderedChart chart = Charts.template(workDir, "redis: {enabled: true}");
+    JsonNode policy = chart.get("NetworkPolicy", "switchboard-redis");
+    assertThat(policy.at("/spec/podSelector/matchLabels"))
+        .isEqualTo(chart.get("Deployment", "switchboard-redis").at("/spec/selector/matchLabels"));
+    assertThat(policy.at("/spec/policyTypes"))
+        .extracting(JsonNode::asText)
+        .containsExactly("Ingress");
+    JsonNode rules = policy.at("/spec/ingress");
+    assertThat(rules.size()).isOne();
+    assertThat(rules.at("/0/ports/0/port").asText()).isEqualTo("redis");
+    JsonNode from = rules.at("/0/from");
+    assertThat(from.size()).as("the gateway pods only: %s", from).isOne();
+    assertThat(from.at("/0/podSelector/matchLabels"))
+        .isEqualTo(chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
+    assertThat(from.at("/0/namespaceSelector").isMissingNode()).as("this namespace").isTrue();
+
+    // Gateways of other namespaces sharing it are named as further peers.
+    JsonNode shared =
+        Charts.template(
+                workDir,
+                """
+                redis: {enabled: true}
+                networkPolicy:
+                  redisFrom:
+                    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: team-a}}
+                      podSelector: {matchLabels: {app.kubernetes.io/component: gateway}}
+                """)
+            .get("NetworkPolicy", "switchboard-redis")
+            .at("/spec/ingress/0/from");
+    assertThat(shared.size()).isEqualTo(2);
+    assertThat(shared.at("/1/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("team-a");
+
+    assertThat(
+            Charts.template(workDir, "redis: {enabled: true}\nnetworkPolicy: {enabled: false}\n")
+                .find("NetworkPolicy", "switchboard-redis"))
+        .isEmpty();
+    assertThat(Charts.template().find("NetworkPolicy", "switchboard-redis"))
+        .as("no Redis, no policy for it")
+        .isEmpty();
+  }
+
   @Test
   void anExistingRedisGetsItsPasswordFromASecretAndItsCaMounted() {
     RenderedChart chart =
