@@ -321,6 +321,44 @@ class ChartWorkloadTest {
         .hasMessageContaining("must exceed gateway.shutdown.drainDelaySeconds");
   }
 
+  /**
+   * A PodDisruptionBudget that asks for every replica lets no eviction through: "kubectl drain" and
+   * node upgrades wait for ever on a gateway pod. minAvailable is rounded up from a percentage, and
+   * under an HPA the fewest replicas are autoscaling.minReplicas.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "replicaCount: 1\n  podDisruptionBudget: {enabled: true, minAvailable: 1}",
+        "replicaCount: 2\n  podDisruptionBudget: {enabled: true, minAvailable: 2}",
+        "replicaCount: 2\n  podDisruptionBudget: {enabled: true, minAvailable: \"100%\"}",
+        "replicaCount: 1\n  podDisruptionBudget: {enabled: true, minAvailable: \"50%\"}",
+        "replicaCount: 3\n  podDisruptionBudget: {enabled: true, minAvailable: \"67%\"}",
+        "autoscaling: {enabled: true, minReplicas: 1}\n"
+            + "  podDisruptionBudget: {enabled: true, minAvailable: 1}",
+      })
+  void aDisruptionBudgetThatWouldBlockEveryEvictionIsRefused(String gateway) {
+    assertThatThrownBy(() -> Charts.templateRaw(workDir, "gateway:\n  " + gateway + "\n"))
+        .hasMessageContaining("gateway.podDisruptionBudget.minAvailable")
+        .hasMessageContaining("drain");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "podDisruptionBudget: {enabled: true}",
+        "replicaCount: 3\n  podDisruptionBudget: {enabled: true, minAvailable: \"66%\"}",
+        "replicaCount: 3\n  podDisruptionBudget: {enabled: true, minAvailable: 2}",
+        "replicaCount: 1\n  podDisruptionBudget: {enabled: true, minAvailable: 0}",
+        "autoscaling: {enabled: true, minReplicas: 2}\n"
+            + "  podDisruptionBudget: {enabled: true, minAvailable: 1}",
+        "replicaCount: 1\n  podDisruptionBudget: {enabled: false}",
+      })
+  void aDisruptionBudgetThatLetsOnePodGoRenders(String gateway) {
+    RenderedChart chart = Charts.template(workDir, "gateway:\n  " + gateway + "\n");
+    assertThat(chart.find("Deployment", "switchboard-gateway")).isPresent();
+  }
+
   @Test
   void severalOperatorsWithoutLeaderElectionAreRefused() {
     assertThatThrownBy(
