@@ -72,6 +72,28 @@ class ChartCrdsTest {
   }
 
   /**
+   * Argo CD applies the chart's crds/ as ordinary resources of the Application, so deleting the
+   * Application (cascade, the UI's default) or a sync that no longer renders them (prune) would
+   * delete the CRDs, and with them every ProviderEndpoint, RoutingPolicy, ModelRoute and Consumer
+   * of every namespace, the teams' Applications included. Helm never deletes crds/; Argo CD must
+   * not either.
+   */
+  @Test
+  void argoCdNeverPrunesOrDeletesTheShippedCrds() throws IOException {
+    Path chartCrdsDir = Charts.chartDir().resolve("crds");
+    Set<String> files = yamlFiles(chartCrdsDir);
+    assertThat(files).isNotEmpty();
+    for (String file : files) {
+      JsonNode crd = YAML.readTree(chartCrdsDir.resolve(file).toFile());
+      String syncOptions =
+          crd.at("/metadata/annotations").path("argocd.argoproj.io/sync-options").asText();
+      assertThat(java.util.Arrays.stream(syncOptions.split(",")).map(String::trim).toList())
+          .as("%s: argocd.argoproj.io/sync-options", file)
+          .contains("Prune=false", "Delete=false");
+    }
+  }
+
+  /**
    * Helm creates the CRDs on first install, so field manager "helm" owns their fields: the README's
    * upgrade command must take them over, or the API server refuses it with a conflict.
    */

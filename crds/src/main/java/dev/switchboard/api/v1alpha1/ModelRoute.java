@@ -1,6 +1,7 @@
 package dev.switchboard.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.Annotations;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** One logical model name clients send, the targets that serve it and how changes roll out. */
 @Group(ProviderEndpoint.GROUP)
 @Version(ProviderEndpoint.VERSION)
+@Annotations(ProviderEndpoint.CRD_ANNOTATIONS)
 @Kind("ModelRoute")
 @Singular("modelroute")
 @Plural("modelroutes")

@@ -1,6 +1,7 @@
 package dev.switchboard.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.Annotations;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** One upstream provider account: where it is, how to authenticate, what it serves and costs. */
 @Group(ProviderEndpoint.GROUP)
 @Version(ProviderEndpoint.VERSION)
+@Annotations(ProviderEndpoint.CRD_ANNOTATIONS)
 @Kind("ProviderEndpoint")
 @Singular("providerendpoint")
 @Plural("providerendpoints")
@@ -46,4 +48,13 @@ public class ProviderEndpoint extends CustomResource<ProviderEndpointSpec, Provi
 
   /** The API version of this package. */
   public static final String VERSION = "v1alpha1";
+
+  /**
+   * Metadata annotations of every Switchboard CRD. Argo CD applies a chart's crds/ as ordinary
+   * resources: without these, deleting the Application (or a sync that no longer renders a CRD)
+   * would delete the CRD and every resource of its kind in every namespace. Helm never deletes
+   * crds/; kubectl and Flux ignore the annotation.
+   */
+  public static final String CRD_ANNOTATIONS =
+      "argocd.argoproj.io/sync-options=Prune=false,Delete=false";
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.Annotations;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** How requests of the routes that reference it are routed, retried, limited and cached. */
 @Group(ProviderEndpoint.GROUP)
 @Version(ProviderEndpoint.VERSION)
+@Annotations(ProviderEndpoint.CRD_ANNOTATIONS)
 @Kind("RoutingPolicy")
 @Singular("routingpolicy")
 @Plural("routingpolicies")
