@@ -71,6 +71,30 @@ class ChartCrdsTest {
     }
   }
 
+  /** Catalogues (Artifact Hub) list the kinds a chart installs from this annotation. */
+  @Test
+  void chartAnnotationListsEveryShippedKind() throws IOException {
+    Path chartCrdsDir = Charts.chartDir().resolve("crds");
+    JsonNode chart = YAML.readTree(Charts.chartDir().resolve("Chart.yaml").toFile());
+    JsonNode listed = YAML.readTree(chart.at("/annotations/artifacthub.io~1crds").asText());
+    Set<String> annotated = new TreeSet<>();
+    listed.forEach(k -> annotated.add(k.path("kind").asText() + "/" + k.path("version").asText()));
+
+    Set<String> shipped = new TreeSet<>();
+    for (String file : yamlFiles(chartCrdsDir)) {
+      JsonNode crd = YAML.readTree(chartCrdsDir.resolve(file).toFile());
+      crd.at("/spec/versions")
+          .forEach(
+              v -> {
+                if (v.path("served").asBoolean()) {
+                  shipped.add(crd.at("/spec/names/kind").asText() + "/" + v.path("name").asText());
+                }
+              });
+    }
+    assertThat(shipped).isNotEmpty();
+    assertThat(annotated).as("artifacthub.io/crds in Chart.yaml").isEqualTo(shipped);
+  }
+
   /**
    * Argo CD applies the chart's crds/ as ordinary resources of the Application, so deleting the
    * Application (cascade, the UI's default) or a sync that no longer renders them (prune) would
