@@ -1,7 +1,9 @@
 -- Argo CD health check for switchboard.dev/Consumer (Lua 5.1, as embedded by Argo CD).
--- Degraded when a key cannot be published (Ready=False); Suspended while the consumer's budget is
--- spent (BudgetExhausted=True: the gateways refuse its requests until the day or month turns);
--- Healthy with Ready=True, saying so when a key is due for rotation (KeyRotationDue=True).
+-- Degraded when a key cannot be published (Ready=False); Healthy with Ready=True, saying so when
+-- the budget is spent (BudgetExhausted=True: the gateways refuse its requests until the day or
+-- month turns) or a key is due for rotation (KeyRotationDue=True). A spent budget is policy at
+-- work, not a sync to wait for: Argo CD waits on a Suspended resource of a sync wave as on a
+-- Progressing one, so one team's spent budget would hold every later wave until the month turns.
 local function findCondition(conditions, conditionType)
   if conditions == nil then
     return nil
@@ -50,13 +52,11 @@ if ready ~= nil and ready.status == "False" then
   return hs
 end
 if ready ~= nil and ready.status == "True" then
-  if budget ~= nil and budget.status == "True" then
-    hs.status = "Suspended"
-    hs.message = "Budget spent, requests refused: " .. describe(budget, "BudgetExhausted")
-    return hs
-  end
   hs.status = "Healthy"
   hs.message = describe(ready, "Ready")
+  if budget ~= nil and budget.status == "True" then
+    hs.message = hs.message .. "; budget spent, requests refused: " .. describe(budget, "BudgetExhausted")
+  end
   if rotation ~= nil and rotation.status == "True" then
     hs.message = hs.message .. "; key rotation due: " .. describe(rotation, "KeyOlderThanMaxAge")
   end
