@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The gateway's shared state store: none by default, the bundled Redis, or an existing one. */
 class ChartStateStoreTest {
@@ -163,6 +165,40 @@ class ChartStateStoreTest {
                 Charts.template(
                     workDir, "gateway: {stateStore: {url: redis://redis:6379, timeoutMs: 600000}}"))
         .hasMessageContaining("timeoutMs");
+  }
+
+  /**
+   * The URL is rendered into the gateway's args: readable by whoever may read Deployments or Pods
+   * (the "view" role, Argo CD's UI, kubectl describe), where no Secret value belongs. A password in
+   * it is refused; gateway.stateStore.passwordSecretRef carries one from a Secret.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "redis://:s3cret@redis:6379",
+        "rediss://default:s3cret@redis.example.internal:6380",
+        "redis://user:s3cret@redis:6379/0",
+        "redis://:s3/cret@redis:6379"
+      })
+  void aStoreUrlWithAPasswordIsRefused(String url) {
+    assertThatThrownBy(
+            () -> Charts.templateRaw(workDir, "gateway: {stateStore: {url: " + url + "}}"))
+        .hasMessageContaining("url")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "redis://redis:6379",
+        "redis://redis:6379/2",
+        "rediss://default@redis.example.internal:6380",
+        "redis://[fd00::1]:6379",
+        "rediss://redis.example.internal:6380/0?timeout=5s"
+      })
+  void aStoreUrlWithoutAPasswordRenders(String url) {
+    RenderedChart chart = Charts.template(workDir, "gateway: {stateStore: {url: \"" + url + "\"}}");
+    assertThat(args(gatewayContainer(chart))).containsSequence("--state-store", url);
   }
 
   @Test
