@@ -359,6 +359,88 @@ class ChartWorkloadTest {
     assertThat(chart.find("Deployment", "switchboard-gateway")).isPresent();
   }
 
+  /** The README's "usual pod settings, per component" all reach their pods, both at once. */
+  @Test
+  void everyDocumentedPodSettingReachesItsPod() {
+    String perComponent =
+        """
+          javaToolOptions: "-XX:MaxRAMPercentage=60"
+          extraEnv: [{name: HTTPS_PROXY, value: "http://proxy:3128"}]
+          resources: {requests: {cpu: 1, memory: 1Gi}, limits: {memory: 2Gi}}
+          podAnnotations: {example.com/owner: platform}
+          podLabels: {example.com/tier: edge}
+          nodeSelector: {example.com/pool: system}
+          tolerations: [{key: dedicated, operator: Equal, value: system, effect: NoSchedule}]
+          affinity:
+            nodeAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms:
+                  - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]
+          priorityClassName: system-cluster-critical
+          serviceAccount: {create: false, name: existing-sa, annotations: {a: b}}
+        """;
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            "imagePullSecrets: [{name: regcred}]\n"
+                + "commonLabels: {example.com/cost-centre: ai}\n"
+                + "operator:\n"
+                + perComponent
+                + "gateway:\n"
+                + perComponent
+                + """
+                  topologySpreadConstraints:
+                    - maxSkew: 1
+                      topologyKey: topology.kubernetes.io/zone
+                      whenUnsatisfiable: ScheduleAnyway
+                      labelSelector: {matchLabels: {app.kubernetes.io/component: gateway}}
+                  service: {type: LoadBalancer, annotations: {example.com/lb: internal}}
+                """);
+
+    for (String name : List.of("switchboard-operator", "switchboard-gateway")) {
+      JsonNode deployment = chart.get("Deployment", name);
+      JsonNode pod = deployment.at("/spec/template/spec");
+      JsonNode container = pod.at("/containers/0");
+      assertThat(env(container))
+          .as(name)
+          .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=60")
+          .containsEntry("HTTPS_PROXY", "http://proxy:3128");
+      assertThat(container.at("/resources/limits/memory").asText()).as(name).isEqualTo("2Gi");
+      assertThat(deployment.at("/spec/template/metadata/annotations/example.com~1owner").asText())
+          .as(name)
+          .isEqualTo("platform");
+      assertThat(deployment.at("/spec/template/metadata/labels/example.com~1tier").asText())
+          .as(name)
+          .isEqualTo("edge");
+      assertThat(deployment.at("/spec/template/metadata/labels/example.com~1cost-centre").asText())
+          .as(name)
+          .isEqualTo("ai");
+      assertThat(pod.at("/nodeSelector/example.com~1pool").asText()).as(name).isEqualTo("system");
+      assertThat(pod.at("/tolerations/0/key").asText()).as(name).isEqualTo("dedicated");
+      assertThat(pod.at("/affinity/nodeAffinity").isObject()).as(name).isTrue();
+      assertThat(pod.at("/priorityClassName").asText())
+          .as(name)
+          .isEqualTo("system-cluster-critical");
+      assertThat(pod.at("/serviceAccountName").asText()).as(name).isEqualTo("existing-sa");
+      assertThat(pod.at("/imagePullSecrets/0/name").asText()).as(name).isEqualTo("regcred");
+      // The selector keeps only the chart's own labels (it is immutable).
+      assertThat(deployment.at("/spec/selector/matchLabels").size()).as(name).isEqualTo(3);
+    }
+    assertThat(chart.ofKind("ServiceAccount")).as("none created").isEmpty();
+    assertThat(
+            chart
+                .get("Deployment", "switchboard-gateway")
+                .at("/spec/template/spec/topologySpreadConstraints/0/topologyKey")
+                .asText())
+        .isEqualTo("topology.kubernetes.io/zone");
+    JsonNode service = chart.get("Service", "switchboard-gateway");
+    assertThat(service.at("/spec/type").asText()).isEqualTo("LoadBalancer");
+    assertThat(service.at("/metadata/annotations/example.com~1lb").asText()).isEqualTo("internal");
+    // Both RoleBindings name the existing ServiceAccount.
+    assertThat(chart.ofKind("RoleBinding"))
+        .allSatisfy(b -> assertThat(b.at("/subjects/0/name").asText()).isEqualTo("existing-sa"));
+  }
+
   @Test
   void severalOperatorsWithoutLeaderElectionAreRefused() {
     assertThatThrownBy(
