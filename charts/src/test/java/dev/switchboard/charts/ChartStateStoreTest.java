@@ -75,6 +75,41 @@ class ChartStateStoreTest {
   }
 
   /**
+   * On a cluster whose platform nodes are tainted (the gateway given tolerations and a node
+   * selector), a Redis that cannot be told the same stays Pending: every replica then counts its
+   * consumers' limits alone. The bundled Redis takes the same scheduling settings as the others.
+   */
+  @Test
+  void theBundledRedisCanBeScheduledWhereTheGatewayIs() {
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            redis:
+              enabled: true
+              nodeSelector: {example.com/pool: platform}
+              tolerations: [{key: dedicated, operator: Equal, value: platform, effect: NoSchedule}]
+              affinity:
+                nodeAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                    nodeSelectorTerms:
+                      - matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]
+              priorityClassName: platform-critical
+            """);
+    JsonNode pod = chart.get("Deployment", "switchboard-redis").at("/spec/template/spec");
+    assertThat(pod.at("/nodeSelector/example.com~1pool").asText()).isEqualTo("platform");
+    assertThat(pod.at("/tolerations/0/key").asText()).isEqualTo("dedicated");
+    assertThat(pod.at("/affinity/nodeAffinity").isObject()).isTrue();
+    assertThat(pod.at("/priorityClassName").asText()).isEqualTo("platform-critical");
+
+    JsonNode defaults =
+        Charts.template(workDir, "redis: {enabled: true}")
+            .get("Deployment", "switchboard-redis")
+            .at("/spec/template/spec");
+    assertThat(defaults.has("nodeSelector") || defaults.has("tolerations")).isFalse();
+  }
+
+  /**
    * The bundled Redis holds every consumer's spend, budget reservations and rate buckets, and it
    * has no password unless one is set: without a policy of its own any pod of any namespace could
    * connect and reset them (a budget bypass) or fill them (a denial of service). Only this
