@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -58,6 +61,77 @@ class ChartUpgradeTest {
 
     assertThat(before).as("3 Deployments, 3 Services, a PDB, 2 policies").hasSize(9);
     assertThat(after).isEqualTo(before);
+  }
+
+  /**
+   * Installed with every optional piece on against the embedded API server, as Helm installs: the
+   * CRDs Helm creates from crds/ carry the sync options that keep Argo CD from deleting them, and
+   * the bundled Redis is installed behind its own NetworkPolicy.
+   */
+  @Test
+  void aReleaseWithEverythingOnInstallsAndItsCrdsKeepTheirSyncOptions() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      api.client()
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(Charts.NAMESPACE)
+                  .endMetadata()
+                  .build())
+          .create();
+      Path kubeconfig = workDir.resolve("kubeconfig");
+      api.writeKubeconfig(kubeconfig);
+
+      Charts.helm()
+          .install()
+          .withName(Charts.RELEASE)
+          .withNamespace(Charts.NAMESPACE)
+          .withKubeConfig(kubeconfig)
+          .disableOpenApiValidation() // the mock serves no OpenAPI
+          .set("redis.enabled", true)
+          .set("gateway.podDisruptionBudget.enabled", true)
+          .set("gateway.autoscaling.enabled", true)
+          .set("dashboard.enabled", true)
+          .call();
+
+      var crds = api.client().apiextensions().v1().customResourceDefinitions().list().getItems();
+      assertThat(crds).hasSize(4);
+      assertThat(crds)
+          .allSatisfy(
+              crd ->
+                  assertThat(crd.getMetadata().getAnnotations())
+                      .containsEntry(
+                          "argocd.argoproj.io/sync-options", "Prune=false,Delete=false"));
+      NetworkPolicy redis =
+          api.client()
+              .network()
+              .v1()
+              .networkPolicies()
+              .inNamespace(Charts.NAMESPACE)
+              .withName(Charts.RELEASE + "-redis")
+              .get();
+      assertThat(redis).isNotNull();
+      assertThat(
+              redis
+                  .getSpec()
+                  .getIngress()
+                  .get(0)
+                  .getFrom()
+                  .get(0)
+                  .getPodSelector()
+                  .getMatchLabels())
+          .containsEntry("app.kubernetes.io/component", "gateway");
+      assertThat(
+              api.client()
+                  .policy()
+                  .v1()
+                  .podDisruptionBudget()
+                  .inNamespace(Charts.NAMESPACE)
+                  .withName(Charts.RELEASE + "-gateway")
+                  .get())
+          .isNotNull();
+    }
   }
 
   /** Every selector in the rendered chart, by kind/name: Deployments, Services, PDB, policies. */
