@@ -78,6 +78,7 @@ class ChartGatewayReplicasTest {
           .withKubeConfig(kubeconfig)
           .disableOpenApiValidation() // the mock serves no OpenAPI
           .set("gateway.replicaCount", 3)
+          .set("gateway.podDisruptionBudget.enabled", false)
           .call();
       assertThat(api.client().apiextensions().v1().customResourceDefinitions().list().getItems())
           .extracting(crd -> crd.getMetadata().getName())
@@ -104,6 +105,10 @@ class ChartGatewayReplicasTest {
               .disableOpenApiValidation()
               .set("gateway.replicaCount", 3)
               .set("gateway.autoscaling.enabled", true)
+              // The default PodDisruptionBudget off in both revisions: Helm patches it on upgrade,
+              // and the mock has no strategic merge patch (a real API server has); the subject
+              // here is the Deployment's replicas.
+              .set("gateway.podDisruptionBudget.enabled", false)
               .call();
 
       assertThat(upgraded.getRevision()).isEqualTo("2");

@@ -192,7 +192,17 @@ class ChartWorkloadTest {
   void autoscalingAndDisruptionBudgetAreOptionalAndTargetTheGateway() {
     RenderedChart defaults = Charts.template();
     assertThat(defaults.ofKind("HorizontalPodAutoscaler")).isEmpty();
-    assertThat(defaults.ofKind("PodDisruptionBudget")).isEmpty();
+    // On by default: a drain or a cluster upgrade evicts the gateway pods one at a time, and a
+    // budget of one unavailable pod never blocks it, whatever the replica count.
+    JsonNode byDefault = defaults.get("PodDisruptionBudget", "switchboard-gateway");
+    assertThat(byDefault.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+    assertThat(byDefault.at("/spec/minAvailable").isMissingNode()).isTrue();
+    assertThat(
+            Charts.template(workDir, "gateway:\n  replicaCount: 1\n")
+                .get("PodDisruptionBudget", "switchboard-gateway")
+                .at("/spec/maxUnavailable")
+                .asInt())
+        .isEqualTo(1);
     assertThat(defaults.ofKind("ConfigMap")).as("dashboard is opt-in").isEmpty();
 
     RenderedChart chart = Charts.template(workDir, EVERYTHING_ON);
@@ -210,6 +220,9 @@ class ChartWorkloadTest {
     JsonNode pdb = chart.get("PodDisruptionBudget", "switchboard-gateway");
     assertThat(pdb.path("apiVersion").asText()).isEqualTo("policy/v1");
     assertThat(pdb.at("/spec/minAvailable").asText()).isEqualTo("50%");
+    assertThat(pdb.at("/spec/maxUnavailable").isMissingNode())
+        .as("minAvailable replaces the default maxUnavailable")
+        .isTrue();
     assertThat(pdb.at("/spec/selector/matchLabels"))
         .isEqualTo(gateway.at("/spec/selector/matchLabels"));
     assertThat(gateway.at("/spec/template/spec/containers/0/args"))
