@@ -291,6 +291,8 @@ class ChartWorkloadTest {
         "operator:\n  watchNamespaces: [Team_A]\n",
         "gateway:\n  service:\n    type: Ingress\n",
         "gateway:\n  podDisruptionBudget: {enabled: true, minAvailable: lots}\n",
+        "gateway:\n  podDisruptionBudget: {maxUnavailable: 0}\n", // would block every drain
+        "gateway:\n  podDisruptionBudget: {maxUnavailable: \"0%\"}\n",
         "operator:\n  allowPrivateUpstreams: \"yes\"\n",
         "gateway:\n  limits: {headerReadTimeoutMs: 0}\n",
         "gateway:\n  adminPort: 70000\n",
