@@ -339,8 +339,8 @@ public final class ConsumerStage implements Stage {
   /**
    * What a stream that ended without usage probably cost: the prompt estimated from the request
    * body (bytes / {@value TokenEstimate#CHARS_PER_TOKEN}, envelope included, so rather over than
-   * under) and the output from the answer text relayed to the client (characters / {@value
-   * TokenEstimate#CHARS_PER_TOKEN}, rounded up).
+   * under) and the output from the answer and reasoning text relayed to the client (characters /
+   * {@value TokenEstimate#CHARS_PER_TOKEN}, rounded up).
    */
   static TokenUsage estimate(long promptTokens, long streamedChars) {
     long output = TokenEstimate.roundedUp(streamedChars);

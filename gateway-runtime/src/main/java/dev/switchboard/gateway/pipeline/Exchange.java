@@ -535,11 +535,17 @@ public final class Exchange {
     usage(ctx, event.usage());
   }
 
-  /** The answer text one event adds: content, refusal and tool-call names and arguments. */
+  /**
+   * The answer text one event adds: content, reasoning (billed as output, and a stream cut while
+   * the model reasons has relayed nothing else), refusal and tool-call names and arguments.
+   */
   private static long streamedChars(StreamEventFacts event) {
     long chars = 0;
     if (event.textDelta() != null) {
       chars += event.textDelta().length();
+    }
+    if (event.reasoningDelta() != null) {
+      chars += event.reasoningDelta().length();
     }
     if (event.refusalDelta() != null) {
       chars += event.refusalDelta().length();

@@ -156,8 +156,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           }
           case "thinking_delta" -> {
             String thought = delta.path("thinking").asText("");
-            // Relayed as it is, the event needs no chat chunk: no reader of its facts wants it.
-            if (bridged && !thought.isEmpty()) {
+            // Relayed as it is, the chunk is still its facts' content: the thinking is billed as
+            // output, so a stream cut while Claude thinks settles it.
+            if (!thought.isEmpty()) {
               chunk = chunk();
               delta(chunk).put("reasoning_content", thought);
             }

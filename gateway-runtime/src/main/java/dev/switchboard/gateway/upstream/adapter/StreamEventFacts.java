@@ -257,7 +257,10 @@ public final class StreamEventFacts {
     }
   }
 
-  /** The content of a Responses API delta event; {@link OpenAiFirstChoice#NONE} for others. */
+  /**
+   * The content of a Responses API delta event (output text, refusal, call arguments, reasoning
+   * summary or text); {@link OpenAiFirstChoice#NONE} for others.
+   */
   private static OpenAiFirstChoice responsesDelta(JsonParser p) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       return OpenAiFirstChoice.NONE;
@@ -284,6 +287,8 @@ public final class StreamEventFacts {
     return switch (type) {
       case "response.output_text.delta" -> new OpenAiFirstChoice(delta, null, List.of());
       case "response.refusal.delta" -> new OpenAiFirstChoice(null, delta, List.of());
+      case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" ->
+          new OpenAiFirstChoice(null, null, List.of(), null, delta);
       case "response.function_call_arguments.delta" ->
           new OpenAiFirstChoice(
               null, null, List.of(new ToolCallDelta(index, null, "function", null, delta)));

@@ -199,6 +199,36 @@ class ContentFactsTest {
     assertThat(f.textDelta()).isNull();
   }
 
+  /**
+   * A passed-through Responses stream's reasoning (a summary, or the reasoning text some servers
+   * stream) is reasoning, not the answer's text: billed as output, so counted when a stream cut
+   * while the model reasons is settled.
+   */
+  @Test
+  void aResponsesStreamsReasoningDeltasAreReasoning() {
+    StreamDecoder decoder = openAi.streamDecoder(Operation.RESPONSES, false, 0);
+    StreamEventFacts summary =
+        decoder.decode(
+            "{\"type\":\"response.reasoning_summary_text.delta\",\"item_id\":\"rs_1\","
+                + "\"output_index\":0,\"summary_index\":0,\"delta\":\"Weighing\",\"sequence_number\":4}",
+            null);
+    assertThat(summary.reasoningDelta()).isEqualTo("Weighing");
+    assertThat(summary.textDelta()).isNull();
+    StreamEventFacts reasoning =
+        decoder.decode(
+            "{\"type\":\"response.reasoning_text.delta\",\"item_id\":\"rs_1\",\"output_index\":0,"
+                + "\"content_index\":0,\"delta\":\" the options\",\"sequence_number\":5}",
+            null);
+    assertThat(reasoning.reasoningDelta()).isEqualTo(" the options");
+    StreamEventFacts text =
+        decoder.decode(
+            "{\"type\":\"response.output_text.delta\",\"item_id\":\"msg_1\",\"output_index\":1,"
+                + "\"content_index\":0,\"delta\":\"Hi\",\"sequence_number\":9}",
+            null);
+    assertThat(text.textDelta()).isEqualTo("Hi");
+    assertThat(text.reasoningDelta()).isNull();
+  }
+
   @Test
   void azureStreamsFilterResultsAndEmptyFirstEventAddNoContent() {
     Assembled text = assemble(azure, "azure-chat-stream.sse", true);
