@@ -250,7 +250,9 @@ public final class UpstreamCaller {
                 abort(
                     promise,
                     current,
-                    timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), pt)));
+                    afterStreamHead(
+                        streamRef,
+                        timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), pt))));
     long totalTimer =
         clock.setTimer(
             timeouts.totalMs(),
@@ -260,7 +262,7 @@ public final class UpstreamCaller {
               if (s != null && promise.future().succeeded()) {
                 s.fail(f);
               } else {
-                abort(promise, current, f);
+                abort(promise, current, afterStreamHead(streamRef, f));
               }
             });
     ctx.onCancel(
@@ -295,7 +297,9 @@ public final class UpstreamCaller {
                 abort(
                     promise,
                     current,
-                    timeout("stream-idle", timeouts.streamIdleMs(), own.streamIdleMs(), pt));
+                    afterStreamHead(
+                        streamRef,
+                        timeout("stream-idle", timeouts.streamIdleMs(), own.streamIdleMs(), pt)));
               }
             });
     promise
@@ -393,7 +397,7 @@ public final class UpstreamCaller {
                           new UpstreamFailure(
                               FailureKind.BAD_RESPONSE,
                               pt.id() + ": " + scrubber.scrub(e.getMessage()));
-                      if (!promise.tryFail(f)) {
+                      if (!promise.tryFail(afterHead(f, 200))) {
                         stream.fail(f);
                       } else {
                         stream.cancel();
@@ -416,7 +420,7 @@ public final class UpstreamCaller {
                             200,
                             null,
                             null);
-                    if (!promise.tryFail(f)) {
+                    if (!promise.tryFail(afterHead(f, 200))) {
                       stream.fail(f);
                     }
                   });
@@ -424,11 +428,12 @@ public final class UpstreamCaller {
                   v -> {
                     if (!promise.tryFail(
                         new UpstreamFailure(
-                            FailureKind.BAD_RESPONSE,
-                            pt.id() + " ended the stream before any event for the client",
-                            200,
-                            null,
-                            null))) {
+                                FailureKind.BAD_RESPONSE,
+                                pt.id() + " ended the stream before any event for the client",
+                                200,
+                                null,
+                                null)
+                            .afterAnswerHead(200))) {
                       stream.end();
                     }
                   });
@@ -686,6 +691,18 @@ public final class UpstreamCaller {
     }
     return new UpstreamFailure(
         FailureKind.TIMEOUT, pt.id() + " exceeded its " + which + " timeout of " + ms + " ms");
+  }
+
+  /**
+   * {@code f}, marked {@link UpstreamFailure#afterAnswerHead} once the stream's {@code 200}
+   * event-stream head arrived ({@code streamRef} set): a stream that breaks, stalls or ends after
+   * it, before anything reached the client, had begun upstream (held events such as a Responses
+   * stream's {@code response.created} say so) and is not sent to the same target again, as a plain
+   * answer broken off after its head is not.
+   */
+  private static UpstreamFailure afterStreamHead(
+      AtomicReference<UpstreamStream> streamRef, UpstreamFailure f) {
+    return streamRef.get() == null ? f : afterHead(f, 200);
   }
 
   /**
