@@ -260,7 +260,13 @@ public final class UpstreamCaller {
               UpstreamFailure f = timeout("total", timeouts.totalMs(), own.totalMs(), pt);
               UpstreamStream s = streamRef.get();
               if (s != null && promise.future().succeeded()) {
-                s.fail(f);
+                // A slow client holding the relay paused kept the provider from sending: the cut is
+                // the client's doing, as silence while paused is (IdleWatch), not the target's.
+                s.fail(
+                    s.paused()
+                        ? UpstreamFailure.deadlineTimeout(
+                            f.getMessage() + " while a slow client held its stream paused")
+                        : f);
               } else {
                 abort(promise, current, afterStreamHead(streamRef, f));
               }

@@ -120,8 +120,9 @@ public final class UpstreamFailure extends RuntimeException {
 
   /**
    * A {@link FailureKind#TIMEOUT} whose timer was shortened by the request's deadline below the
-   * provider's own timeout: it says nothing about the target (its breaker does not count it, and
-   * its attempt outcome is {@value #DEADLINE_OUTCOME}).
+   * provider's own timeout, or a stream's total timeout that struck while a slow client held the
+   * stream paused: it says nothing about the target (its breaker does not count it, and its attempt
+   * outcome is {@value #DEADLINE_OUTCOME}).
    */
   public static UpstreamFailure deadlineTimeout(String message) {
     return new UpstreamFailure(
