@@ -350,12 +350,15 @@ public final class UpstreamCaller {
                           Buffer bytes = b.succeeded() ? b.result() : Buffer.buffer();
                           promise.tryFail(
                               resp.statusCode() == 200
+                                  // A whole success answer that cannot be used: as a plain one
+                                  // that does not parse, not sent to the same target again.
                                   ? new UpstreamFailure(
-                                      FailureKind.BAD_RESPONSE,
-                                      pt.id() + " answered a stream request without SSE",
-                                      200,
-                                      null,
-                                      null)
+                                          FailureKind.BAD_RESPONSE,
+                                          pt.id() + " answered a stream request without SSE",
+                                          200,
+                                          null,
+                                          null)
+                                      .afterWholeAnswer()
                                   : statusFailure(pt, resp, bytes, scrubber));
                         });
                 return;

@@ -103,4 +103,15 @@ class StreamResendIT {
     assertThat(r.body()).contains("[DONE]").doesNotContain("\"error\"");
     assertThat(mock.attempts("flaky")).isEqualTo(1);
   }
+
+  /** A {@code 200} that is no event stream (an HTML page): a whole answer that cannot be used. */
+  @Test
+  void aSuccessAnswerThatIsNoEventStreamFailsOverToTheNextTarget() throws Exception {
+    mock.faults().set("flaky", "non-json");
+    HttpResponse<String> r =
+        gateway.post("/v1/chat/completions", GatewayHarness.chat("resend", true));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("ok");
+    assertThat(mock.attempts("flaky")).isEqualTo(1);
+  }
 }
