@@ -24,11 +24,11 @@ import java.util.Set;
  * <p>The <b>semantic partition</b> is a SHA-256 over the same scope plus a hash of the system (and
  * developer) messages, of the tools and tool choice, of the response format, of every other request
  * field except the temperature (sampling parameters, seed, {@code n}, {@code stop}, {@code user}
- * …), the embedder, — when the last user message is embedded — of the conversation before it, and
- * of whatever the embedded messages say beside their text (a user's {@code name}, an assistant
- * turn's {@code tool_calls}, a tool result's {@code tool_call_id}; nothing for plain text
- * messages). Requests in different partitions can never see each other's entries, whatever their
- * similarity.
+ * …), the embedder's vector space ({@link Embedder#vectorSpace}), — when the last user message is
+ * embedded — of the conversation before it, and of whatever the embedded messages say beside their
+ * text (a user's {@code name}, an assistant turn's {@code tool_calls}, a tool result's {@code
+ * tool_call_id}; nothing for plain text messages). Requests in different partitions can never see
+ * each other's entries, whatever their similarity.
  *
  * <p>A request of another front door (Responses, Messages) also keys on the <b>door's own body</b>:
  * a target that speaks that format gets the body itself, and its answer depends on fields the chat
@@ -73,9 +73,10 @@ public record CacheRequest(
   }
 
   /**
-   * As {@link #of(ObjectNode, String, boolean)} for a route whose semantic cache embeds with {@code
-   * embedder} ({@link Embedder#id()}): the embedder is part of the semantic partition, so vectors
-   * of two models are never compared (the exact key does not depend on it).
+   * As {@link #of(ObjectNode, String, boolean)} for a route whose semantic cache embeds into {@code
+   * embedder}'s vector space ({@link Embedder#vectorSpace}: the model, and for a provider's model
+   * the server, kind and API version that make its vectors): part of the semantic partition, so
+   * vectors of two embedders are never compared (the exact key does not depend on it).
    */
   public static CacheRequest of(
       ObjectNode chat, String scope, boolean conversation, String embedder) {

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.cache;
 
+import dev.switchboard.contract.RoutingTable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -20,11 +21,21 @@ public interface Embedder {
   record Embedding(float[] vector, Double costUsd) {}
 
   /**
-   * The embedder's identity in the routing table's notation ({@code builtin:NAME}, {@code
-   * provider:PROVIDER/MODEL}); part of every semantic partition, so vectors of two embedders are
-   * never compared.
+   * The embedder's name in the routing table's notation ({@code builtin:NAME}, {@code
+   * provider:PROVIDER/MODEL}): metrics label it so.
    */
   String id();
+
+  /**
+   * The vector space this embedder embeds into under {@code table} (null: the table in force): its
+   * {@link #id()}, and for a provider embedder also what else makes its vectors — the
+   * ProviderEndpoint's kind, base URL and API version (another server may host another model under
+   * the same name). Part of every semantic partition, so vectors of two embedders are never
+   * compared. Called per semantic request: computed once per table load, not per call.
+   */
+  default String vectorSpace(RoutingTable table) {
+    return id();
+  }
 
   /**
    * Starts embedding {@code text}. Called on the request's event loop and never blocks it. The
@@ -37,4 +48,14 @@ public interface Embedder {
    * @throws java.util.concurrent.RejectedExecutionException when the workers are saturated
    */
   CompletionStage<Embedding> embed(String text, String requestId, Executor workers);
+
+  /**
+   * As {@link #embed(String, String, Executor)}, into the {@link #vectorSpace} of {@code table}
+   * (the routing table the request was planned on; null: the table in force), so a vector made
+   * while a reload changes the embedder is indexed in the space it belongs to.
+   */
+  default CompletionStage<Embedding> embed(
+      String text, String requestId, RoutingTable table, Executor workers) {
+    return embed(text, requestId, workers);
+  }
 }

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,8 +50,11 @@ import java.util.function.Supplier;
  *
  * <p>Never blocks: the call is asynchronous on the request's event loop, the answer's vector is
  * parsed on a cache worker. Every failure completes the stage exceptionally — a miss for the
- * request, never an error. The provider entry is looked up in the table in force at each call, so a
- * reload that changes its URL or key applies at once.
+ * request, never an error. The provider entry is looked up in the table the request was planned on
+ * (the table in force when none is given), the key at each call: a reload that changes the URL
+ * applies to the requests planned on it, which key their semantic partition with the endpoint's
+ * {@link #vectorSpace}, so a vector is always indexed in the space of the server that made it; a
+ * key rotation applies at once.
  *
  * <p>A text longer than the provider's {@link EmbeddingInputLimit} (from the model's limit when the
  * policy states it, {@code embedder.maxInputTokens}) is not sent (no vector, at once): a provider
@@ -78,6 +82,12 @@ public final class ProviderEmbedder implements Embedder {
   private final UpstreamCaller caller;
   private final ResilienceRegistry resilience;
   private final GatewayClock clock;
+
+  /** The vector space of the endpoint entry last asked about ({@link #vectorSpace}). */
+  private volatile Space space;
+
+  /** A vector space's identity and the endpoint entry it was made from. */
+  private record Space(RoutingTable.Provider provider, String identity) {}
 
   /**
    * @param maxInputTokens the model's input limit as the policy states it, or null: the bound for
@@ -112,10 +122,50 @@ public final class ProviderEmbedder implements Embedder {
     return id;
   }
 
+  /**
+   * {@code provider:NAME/MODEL} with the endpoint's kind, base URL and API version: what makes the
+   * vectors (never its key, headers, timeouts or prices, which do not change them: a key rotation
+   * keeps the index). Remembered for the endpoint entry it was made from, so a request costs a map
+   * lookup and a comparison, and a table load one string.
+   */
+  @Override
+  public String vectorSpace(RoutingTable planned) {
+    RoutingTable.Provider provider = provider(planned);
+    if (provider == null) {
+      return id; // nothing is embedded without the endpoint: no vector is ever in this space
+    }
+    Space known = space;
+    if (known != null && known.provider() == provider) {
+      return known.identity();
+    }
+    if (known != null
+        && Objects.equals(known.provider().kind(), provider.kind())
+        && Objects.equals(known.provider().baseUrl(), provider.baseUrl())
+        && Objects.equals(known.provider().apiVersion(), provider.apiVersion())) {
+      space = new Space(provider, known.identity()); // a table load that kept the endpoint
+      return known.identity();
+    }
+    String identity =
+        id + '\n' + provider.kind() + '\n' + provider.baseUrl() + '\n' + provider.apiVersion();
+    space = new Space(provider, identity);
+    return identity;
+  }
+
+  /** The endpoint entry of {@code planned}, or of the table in force when it is null. */
+  private RoutingTable.Provider provider(RoutingTable planned) {
+    RoutingTable in = planned != null ? planned : table.get().orElse(null);
+    return in == null ? null : in.providers().get(ref.provider());
+  }
+
   @Override
   public CompletionStage<Embedding> embed(String text, String requestId, Executor workers) {
-    RoutingTable.Provider provider =
-        table.get().map(t -> t.providers().get(ref.provider())).orElse(null);
+    return embed(text, requestId, null, workers);
+  }
+
+  @Override
+  public CompletionStage<Embedding> embed(
+      String text, String requestId, RoutingTable planned, Executor workers) {
+    RoutingTable.Provider provider = provider(planned);
     if (provider == null) {
       return failed("provider " + ref.provider() + " is not in the routing table");
     }

@@ -106,10 +106,14 @@ public final class CacheStage implements Stage {
     return this;
   }
 
-  /** Makes the cache view of a request (its keys) for the partition {@code scope}. */
+  /**
+   * Makes the cache view of a request (its keys) for the partition {@code scope}, with the semantic
+   * partition in the embedder's {@code vectorSpace} ({@link Embedder#vectorSpace}; null: the exact
+   * key only).
+   */
   @FunctionalInterface
   interface Keys {
-    CacheRequest of(Exchange exchange, String scope, CacheSettings settings, boolean semantic);
+    CacheRequest of(Exchange exchange, String scope, CacheSettings settings, String vectorSpace);
   }
 
   /**
@@ -121,6 +125,13 @@ public final class CacheStage implements Stage {
     final ResponseCache.RouteCache caches;
     final boolean store;
     final boolean semantic;
+
+    /**
+     * The embedder's vector space under the table the request was planned on (null: no semantic
+     * cache), in its semantic partition: the embedding is made in it too.
+     */
+    final String vectorSpace;
+
     CacheRequest request;
     PlannedTarget keyedTarget;
     float[] vector;
@@ -141,11 +152,12 @@ public final class CacheStage implements Stage {
     int eventBytes;
     boolean streamComplete;
 
-    Lookup(Exchange exchange, ResponseCache.RouteCache caches, boolean store, boolean semantic) {
+    Lookup(Exchange exchange, ResponseCache.RouteCache caches, boolean store, String vectorSpace) {
       this.exchange = exchange;
       this.caches = caches;
       this.store = store;
-      this.semantic = semantic;
+      this.semantic = vectorSpace != null;
+      this.vectorSpace = vectorSpace;
     }
 
     @Override
@@ -231,15 +243,18 @@ public final class CacheStage implements Stage {
     // not the same question, and deterministic mode promises the answer to this one.
     boolean deterministic =
         policy.deterministic() != null && Boolean.TRUE.equals(policy.deterministic().enabled());
-    boolean semantic =
-        caches.semantic() != null && !deterministic && cache.embedder(settings) != null;
-    Lookup lookup = new Lookup(exchange, caches, !noStore, semantic);
+    Embedder embedder =
+        caches.semantic() == null || deterministic ? null : cache.embedder(settings);
+    // The vector space under the table this request was planned on, where it is embedded too: a
+    // request still on the old table during a reload indexes its vector in the old space.
+    String space = embedder == null ? null : embedder.vectorSpace(planned(ctx));
+    Lookup lookup = new Lookup(exchange, caches, !noStore, space);
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
     String scope = scope(exchange, first);
     if (OffLoop.needed(exchange)) {
-      keyOffLoop(exchange, scope, settings, semantic)
+      keyOffLoop(exchange, scope, settings, space)
           .onComplete(
               made ->
                   exchange.continueIf(
@@ -253,8 +268,13 @@ public final class CacheStage implements Stage {
                       }));
       return false;
     }
-    lookup.request = keys.of(exchange, scope, settings, semantic);
+    lookup.request = keys.of(exchange, scope, settings, space);
     return lookUp(exchange, lookup, settings, noCache);
+  }
+
+  /** The routing table {@code ctx} was planned on (null when it carries none: the one in force). */
+  private static RoutingTable planned(RequestContext ctx) {
+    return ctx.snapshot() == null ? null : ctx.snapshot().table();
   }
 
   /**
@@ -266,8 +286,8 @@ public final class CacheStage implements Stage {
    * the hot path, are keyed in place.
    */
   private Future<CacheRequest> keyOffLoop(
-      Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
-    return OffLoop.run(exchange, () -> keys.of(exchange, scope, settings, semantic));
+      Exchange exchange, String scope, CacheSettings settings, String vectorSpace) {
+    return OffLoop.run(exchange, () -> keys.of(exchange, scope, settings, vectorSpace));
   }
 
   /**
@@ -419,7 +439,7 @@ public final class CacheStage implements Stage {
                 });
     try {
       embedder
-          .embed(text, ctx.requestId(), cache.embedding())
+          .embed(text, ctx.requestId(), planned(ctx), cache.embedding())
           .whenComplete(
               (embedding, failure) -> {
                 metrics.cacheEmbedding(
@@ -935,11 +955,11 @@ public final class CacheStage implements Stage {
       String scope = scope(exchange, served);
       CacheSettings settings = lookup.caches.settings();
       if (OffLoop.needed(exchange)) {
-        keyOffLoop(exchange, scope, settings, lookup.semantic)
+        keyOffLoop(exchange, scope, settings, lookup.vectorSpace)
             .onSuccess(request -> store(exchange, lookup, served, request));
         return; // a failure to key it only leaves it unstored
       }
-      store(exchange, lookup, served, keys.of(exchange, scope, settings, lookup.semantic));
+      store(exchange, lookup, served, keys.of(exchange, scope, settings, lookup.vectorSpace));
       return;
     }
     store(exchange, lookup, served, lookup.request);
@@ -1034,13 +1054,13 @@ public final class CacheStage implements Stage {
    * chat form.
    */
   static CacheRequest request(
-      Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
+      Exchange exchange, String scope, CacheSettings settings, String vectorSpace) {
     ObjectNode chat = exchange.chat();
     Operation op = exchange.ctx().operation();
     ObjectNode door = op == op.internal() ? null : exchange.body();
     String turns = op == Operation.RESPONSES ? "input" : "messages";
-    return semantic
-        ? CacheRequest.of(chat, door, turns, scope, settings.conversation(), settings.embedder())
+    return vectorSpace != null
+        ? CacheRequest.of(chat, door, turns, scope, settings.conversation(), vectorSpace)
         : CacheRequest.exactOnly(chat, door, scope);
   }
 
