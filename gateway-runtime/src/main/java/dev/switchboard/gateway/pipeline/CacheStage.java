@@ -195,11 +195,39 @@ public final class CacheStage implements Stage {
     }
   }
 
+  /**
+   * Slots of the settings last made of a policy's {@code cache} block (by the block's identity: a
+   * table's records are the same objects for every request until the next reload). Made per
+   * request, the settings were a record and four boxed defaults on every cached route's request; a
+   * collision only means making them again. Every field of a slot's entry is final, so another
+   * event loop reads it whole without a lock.
+   */
+  private static final int SETTINGS_SLOTS = 64;
+
+  private final MadeSettings[] madeSettings = new MadeSettings[SETTINGS_SLOTS];
+
+  private record MadeSettings(RoutingTable.Cache block, CacheSettings settings) {}
+
+  /** {@link CacheSettings#of} {@code block}, made once per block while it is in a slot. */
+  private CacheSettings settings(RoutingTable.Cache block) {
+    if (block == null) {
+      return null;
+    }
+    int slot = System.identityHashCode(block) & (SETTINGS_SLOTS - 1);
+    MadeSettings made = madeSettings[slot];
+    if (made != null && made.block() == block) {
+      return made.settings();
+    }
+    CacheSettings settings = CacheSettings.of(block);
+    madeSettings[slot] = new MadeSettings(block, settings);
+    return settings;
+  }
+
   @Override
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
     RoutingTable.Policy policy = ctx.route().policy();
-    CacheSettings settings = policy == null ? null : CacheSettings.of(policy.cache());
+    CacheSettings settings = policy == null ? null : settings(policy.cache());
     if (settings == null
         || ctx.operation().internal() != Operation.CHAT_COMPLETIONS
         || ctx.operation() == Operation.COUNT_TOKENS) {
