@@ -298,6 +298,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (outcome == null) {
       return UpdateControl.noUpdate();
     }
+    if (tooLarge == null && outcome.rollout() != null) {
+      // The table holding the decision is out: only now do the rollout gauges say it (a table too
+      // large, rejected or not written left them saying a decision no gateway ever served).
+      planner.published(route, outcome.rollout());
+    }
     if (tooLarge != null && outcome.rollout() != null) {
       // Nothing was published: the rollout did not move, so its fields, events and manual
       // annotations stay as they were (the planner decides again from them at the retry).

@@ -52,6 +52,15 @@ public interface CanaryPlanner {
   }
 
   /**
+   * The routing table holding {@code decision} for {@code route} was published. Only now does a
+   * planner say the decision anywhere but in that table and the route's status (the operator's
+   * rollout gauges), and drop what its metrics source keeps for a rollout that is over. A decision
+   * whose table was not published (too large, rejected, the write failed) is never said here: the
+   * route's next reconcile plans again from the status and the table that are.
+   */
+  default void published(ModelRoute route, RolloutDecision decision) {}
+
+  /**
    * The planner used until canary rollouts exist: every change of targets applies at once. The
    * published table is read from its ConfigMap, so it may still hold a canary arm written by an
    * operator that ran canaries; a route whose spec does not render keeps its last good entry

@@ -128,17 +128,6 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       outcome = outcome.withoutSplitTraffic();
     }
     State s = outcome.state();
-    if (!isRunning(s)) {
-      // No step is analysed (promoted, rolled back, cancelled, or none ran): what the metrics
-      // source kept for the route is read by nobody. A later canary takes a new baseline.
-      metrics.forget(route.getMetadata().getNamespace(), route.getMetadata().getName());
-    }
-    observer.observed(
-        route.getMetadata().getNamespace(),
-        route.getMetadata().getName(),
-        s.phase(),
-        s.canaryWeight() == null ? 0 : s.canaryWeight(),
-        s.analysis() == null ? null : s.analysis().getVerdict());
     return new RolloutDecision(
         outcome.route(),
         s.phase(),
@@ -203,13 +192,6 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
                 ? Reason.CANARY_ABORTED.wireName()
                 : Reason.CANARY_CONFIGURATION_INVALID.wireName(),
             why + problem);
-    metrics.forget(route.getMetadata().getNamespace(), route.getMetadata().getName());
-    observer.observed(
-        route.getMetadata().getNamespace(),
-        route.getMetadata().getName(),
-        state.phase(),
-        0,
-        state.analysis() == null ? null : state.analysis().getVerdict());
     return Optional.of(
         new RolloutDecision(
             published.map(RolloutDecision::withoutCanary).orElse(null),
@@ -224,6 +206,29 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             state.failedTargets(),
             state.analysis(),
             state.equals(recorded) ? null : transition));
+  }
+
+  /**
+   * Says the published decision in the rollout gauges; once no step is analysed (promoted, rolled
+   * back, cancelled, or none ran) what the metrics source kept for the route is read by nobody and
+   * goes (a later canary takes a new baseline). Before the table was published neither may change:
+   * a decision that a too-large or rejected table, or a failed write, kept from the gateways showed
+   * in the gauges as if it served, and a rollback's forgotten sums were those of a step that went
+   * on.
+   */
+  @Override
+  public void published(ModelRoute route, RolloutDecision decision) {
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    if (!isRunning(decision.phase(), decision.currentStep(), decision.canaryRevision())) {
+      metrics.forget(namespace, name);
+    }
+    observer.observed(
+        namespace,
+        name,
+        decision.phase(),
+        decision.canaryWeight() == null ? 0 : decision.canaryWeight(),
+        decision.analysis() == null ? null : decision.analysis().getVerdict());
   }
 
   /**
@@ -733,10 +738,13 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   }
 
   private static boolean isRunning(State state) {
-    return (RolloutDecision.PROGRESSING.equals(state.phase())
-            || RolloutDecision.PAUSED.equals(state.phase()))
-        && state.currentStep() != null
-        && state.canaryRevision() != null;
+    return isRunning(state.phase(), state.currentStep(), state.canaryRevision());
+  }
+
+  private static boolean isRunning(String phase, Integer currentStep, Long canaryRevision) {
+    return (RolloutDecision.PROGRESSING.equals(phase) || RolloutDecision.PAUSED.equals(phase))
+        && currentStep != null
+        && canaryRevision != null;
   }
 
   /**

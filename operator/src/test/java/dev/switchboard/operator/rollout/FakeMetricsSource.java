@@ -19,6 +19,9 @@ final class FakeMetricsSource implements CanaryMetricsSource {
   final List<CanaryQuery> collected = new ArrayList<>();
   final List<CanaryQuery> begun = new ArrayList<>();
 
+  /** The routes ({@code namespace/name}) the planner told the source to forget. */
+  final List<String> forgotten = java.util.Collections.synchronizedList(new ArrayList<>());
+
   /** Classes of the monitors the calling thread held while collecting (none: no lock held). */
   final List<String> monitorsHeldWhileCollecting =
       java.util.Collections.synchronizedList(new ArrayList<>());
@@ -65,5 +68,10 @@ final class FakeMetricsSource implements CanaryMetricsSource {
   @Override
   public void begin(CanaryQuery query) {
     begun.add(query);
+  }
+
+  @Override
+  public void forget(String namespace, String route) {
+    forgotten.add(namespace + "/" + route);
   }
 }

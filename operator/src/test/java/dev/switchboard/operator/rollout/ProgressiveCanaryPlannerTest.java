@@ -1098,7 +1098,9 @@ class ProgressiveCanaryPlannerTest {
           planner.planWithoutSpec(route, Optional.ofNullable(published), problem).orElseThrow());
     }
 
+    /** As the reconciler does once the decision's table is published. */
     private RolloutDecision record(RolloutDecision decision) {
+      planner.published(route, decision);
       published = decision.route();
       ModelRouteStatus next = new ModelRouteStatus();
       next.setPhase(decision.phase());
