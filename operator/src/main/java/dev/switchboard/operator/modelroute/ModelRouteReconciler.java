@@ -260,48 +260,62 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
     Optional<RoutingTable.Route> published = publisher.published(namespace).routeOf(route);
     ResolvedNamespace resolved = resolve(referencesView(namespace));
+    // Planning may move what the metrics source keeps for the route's step; a decision that is not
+    // published puts it back, since the step goes on from what it kept.
+    Runnable unplanned = planner.checkpoint(route);
     Optional<PlannedRollout> planned = planRollout(route, published, resolved);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
+    RouteOutcome outcome;
     try {
-      rendered =
-          renders.submit(
-              namespace,
-              new RenderRequest(route.getMetadata().getName(), planned.orElse(null), null));
-    } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
-      // Nothing was written; the rendering is kept for the route's own status below.
-      rendered = Optional.of(e.rendering());
-      tooLarge = e.getMessage();
-    } catch (RoutingTableComposer.RoutingTableRejectedException e) {
-      return rejected(route, e, context);
-    }
-    RouteOutcome outcome =
-        rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
-    Optional<PlannedRollout> conflicted = planConflict(route, planned, published, outcome);
-    if (conflicted.isPresent()) {
-      // Held back for a model-name conflict only composing found: its canary is rolled back like
-      // that of a spec that no longer renders, and the namespace rendered again with the rollback.
       try {
         rendered =
             renders.submit(
                 namespace,
-                new RenderRequest(route.getMetadata().getName(), conflicted.get(), null));
-        tooLarge = null;
+                new RenderRequest(route.getMetadata().getName(), planned.orElse(null), null));
       } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
+        // Nothing was written; the rendering is kept for the route's own status below.
         rendered = Optional.of(e.rendering());
         tooLarge = e.getMessage();
       } catch (RoutingTableComposer.RoutingTableRejectedException e) {
+        unplanned.run();
         return rejected(route, e, context);
       }
       outcome = rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
+      Optional<PlannedRollout> conflicted = planConflict(route, planned, published, outcome);
+      if (conflicted.isPresent()) {
+        // Held back for a model-name conflict only composing found: its canary is rolled back like
+        // that of a spec that no longer renders, and the namespace rendered again with the
+        // rollback.
+        try {
+          rendered =
+              renders.submit(
+                  namespace,
+                  new RenderRequest(route.getMetadata().getName(), conflicted.get(), null));
+          tooLarge = null;
+        } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
+          rendered = Optional.of(e.rendering());
+          tooLarge = e.getMessage();
+        } catch (RoutingTableComposer.RoutingTableRejectedException e) {
+          unplanned.run();
+          return rejected(route, e, context);
+        }
+        outcome = rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
+      }
+    } catch (RuntimeException e) {
+      // The publish failed: the decision did not happen.
+      unplanned.run();
+      throw e;
     }
-    if (outcome == null) {
-      return UpdateControl.noUpdate();
-    }
-    if (tooLarge == null && outcome.rollout() != null) {
+    if (outcome != null && tooLarge == null && outcome.rollout() != null) {
       // The table holding the decision is out: only now do the rollout gauges say it (a table too
       // large, rejected or not written left them saying a decision no gateway ever served).
       planner.published(route, outcome.rollout());
+    } else {
+      unplanned.run();
+    }
+    if (outcome == null) {
+      return UpdateControl.noUpdate();
     }
     if (tooLarge != null && outcome.rollout() != null) {
       // Nothing was published: the rollout did not move, so its fields, events and manual

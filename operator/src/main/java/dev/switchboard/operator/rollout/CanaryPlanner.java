@@ -52,6 +52,16 @@ public interface CanaryPlanner {
   }
 
   /**
+   * Called before the route's rollout is planned: the returned action puts back whatever planning
+   * moves outside its decision (a metrics source's baselines and step sums), for a decision whose
+   * table is then not published. Its next reconcile plans again from the status and the table that
+   * are, and must find the running step's memory as that step left it.
+   */
+  default Runnable checkpoint(ModelRoute route) {
+    return () -> {};
+  }
+
+  /**
    * The routing table holding {@code decision} for {@code route} was published. Only now does a
    * planner say the decision anywhere but in that table and the route's status (the operator's
    * rollout gauges), and drop what its metrics source keeps for a rollout that is over. A decision

@@ -208,6 +208,12 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             state.equals(recorded) ? null : transition));
   }
 
+  /** What the metrics source keeps for the route now, put back by the returned action. */
+  @Override
+  public Runnable checkpoint(ModelRoute route) {
+    return metrics.checkpoint(route.getMetadata().getNamespace(), route.getMetadata().getName());
+  }
+
   /**
    * Says the published decision in the rollout gauges; once no step is analysed (promoted, rolled
    * back, cancelled, or none ran) what the metrics source kept for the route is read by nobody and

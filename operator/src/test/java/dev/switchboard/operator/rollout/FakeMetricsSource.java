@@ -70,6 +70,14 @@ final class FakeMetricsSource implements CanaryMetricsSource {
     begun.add(query);
   }
 
+  /** The routes whose checkpoint was put back (their plan's table was not published). */
+  final List<String> restored = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  @Override
+  public Runnable checkpoint(String namespace, String route) {
+    return () -> restored.add(namespace + "/" + route);
+  }
+
   @Override
   public void forget(String namespace, String route) {
     forgotten.add(namespace + "/" + route);

@@ -513,6 +513,43 @@ class ProgressiveCanaryPlannerTest {
     }
   }
 
+  /**
+   * A canary start that was not published (its table too large, say) did not happen: the running
+   * canary's step goes on with every request it served. The start's baseline used to close the
+   * step's window, and when the edit was taken back the step had lost the requests in it.
+   */
+  @Test
+  void aCanaryStartThatIsNotPublishedLeavesTheRunningStepItsRequests() {
+    try (FakeGatewayReplica gateway = new FakeGatewayReplica("chat")) {
+      GatewayScrapeSource source =
+          new GatewayScrapeSource(GatewayTargets.fixed(List.of(gateway.metricsUrl())), clock);
+      harness.withPlanner(new ProgressiveCanaryPlanner(clock, source));
+      gateway
+          .set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+      harness.changeTargets("gpt-5");
+      assertThat(harness.reconcile().phase()).isEqualTo("Progressing");
+      gateway.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
+      clock.advance(INTERVAL);
+      harness.reconcile();
+      assertThat(harness.status.getAnalysis().getCanary().getRequests()).isEqualTo(10);
+
+      // 20 more canary requests; then the targets change, and that canary's start is not published.
+      gateway.set("canary", new FakeGatewayReplica.Arm(30, 0, 0.4, 0, 0));
+      harness.changeTargets("gpt-6");
+      assertThat(harness.reconcileUnpublished().transition().reason()).isEqualTo("CanaryStarted");
+
+      // The edit is taken back: the running canary goes on with its step.
+      harness.changeTargets("gpt-5");
+      clock.advance(INTERVAL);
+      harness.reconcile();
+      assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+      assertThat(harness.status.getAnalysis().getCanary().getRequests())
+          .as("the step's requests: 10 in its first window, 20 while the other start was planned")
+          .isEqualTo(30);
+    }
+  }
+
   @Test
   void abortAnnotationRollsBackAtOnce() {
     harness.changeTargets("gpt-5");
@@ -1089,6 +1126,19 @@ class ProgressiveCanaryPlannerTest {
       route.setStatus(status);
       RoutingTable.Route desired = RoutingTableRenderer.route(route);
       return record(planner.plan(route, desired, Optional.ofNullable(published)));
+    }
+
+    /**
+     * A reconcile whose table is not published (too large, rejected, the write failed): nothing is
+     * recorded, and the reconciler puts back what planning moved.
+     */
+    RolloutDecision reconcileUnpublished() {
+      route.setStatus(status);
+      Runnable unplanned = planner.checkpoint(route);
+      RolloutDecision decision =
+          planner.plan(route, RoutingTableRenderer.route(route), Optional.ofNullable(published));
+      unplanned.run();
+      return decision;
     }
 
     /** A reconcile of the route while its spec does not render, with a canary to roll back. */

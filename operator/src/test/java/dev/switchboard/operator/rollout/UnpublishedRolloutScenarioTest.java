@@ -118,6 +118,9 @@ class UnpublishedRolloutScenarioTest {
         .as("no canary serves, so no gauge says one does")
         .doesNotContain(phase("Progressing") + " 1.0")
         .doesNotContain(weight() + " 10.0");
+    assertThat(METRICS.restored)
+        .as("what the start's plan moved in the metrics source is put back")
+        .contains(ns + "/chat");
   }
 
   @Test

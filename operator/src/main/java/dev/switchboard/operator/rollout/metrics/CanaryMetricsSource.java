@@ -43,6 +43,17 @@ public interface CanaryMetricsSource {
    */
   default void forget(String namespace, String route) {}
 
+  /**
+   * What the source keeps for the route now (baselines, step sums, where a step's window starts),
+   * put back by the returned action: planning a rollout whose table is then not published (too
+   * large, rejected, the write failed) must leave the source as it found it. A canary start that
+   * was not published took a baseline that closed the running step's window, and its requests were
+   * lost to that step when it went on.
+   */
+  default Runnable checkpoint(String namespace, String route) {
+    return () -> {};
+  }
+
   /** The source could not be read (no endpoints, connection refused, bad answer, ...). */
   final class MetricsUnavailableException extends RuntimeException {
     public MetricsUnavailableException(String message) {

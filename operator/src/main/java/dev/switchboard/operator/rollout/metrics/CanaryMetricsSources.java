@@ -2,7 +2,9 @@ package dev.switchboard.operator.rollout.metrics;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,16 +88,53 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
   @Override
   public void forget(String namespace, String route) {
     gateway.forget(namespace, route);
+    for (String url : prometheus.keySet()) {
+      forget(url, namespace, route);
+    }
+  }
+
+  /** The route forgotten by the Prometheus source of {@code url}, dropped once no route uses it. */
+  private void forget(String url, String namespace, String route) {
     String key = namespace + "/" + route;
+    prometheus.computeIfPresent(
+        url,
+        (u, used) -> {
+          used.source().forget(namespace, route);
+          used.routes().remove(key);
+          return used.routes().isEmpty() ? null : used;
+        });
+  }
+
+  /**
+   * Every source as it is now for the route; a Prometheus source the route starts using before the
+   * action runs is forgotten by it again (and dropped when no other route uses it).
+   */
+  @Override
+  public Runnable checkpoint(String namespace, String route) {
+    String key = namespace + "/" + route;
+    Runnable gatewayKept = gateway.checkpoint(namespace, route);
+    Map<String, Runnable> prometheusKept = new HashMap<>();
     for (String url : prometheus.keySet()) {
       prometheus.computeIfPresent(
           url,
           (u, used) -> {
-            used.source().forget(namespace, route);
-            used.routes().remove(key);
-            return used.routes().isEmpty() ? null : used;
+            if (used.routes().contains(key)) {
+              prometheusKept.put(u, used.source().checkpoint(namespace, route));
+            }
+            return used;
           });
     }
+    return () -> {
+      gatewayKept.run();
+      for (String url : prometheus.keySet()) {
+        Runnable kept = prometheusKept.get(url);
+        if (kept != null) {
+          kept.run();
+        } else {
+          forget(url, namespace, route);
+        }
+      }
+    };
   }
 
   /** The Prometheus source of {@code url}, while a route uses it (tests). */

@@ -223,6 +223,25 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     steps.remove(namespace + "/" + route);
   }
 
+  @Override
+  public Runnable checkpoint(String namespace, String route) {
+    String key = namespace + "/" + route;
+    Baseline baseline = baselines.get(key);
+    Memo step = steps.get(key);
+    return () -> {
+      restore(baselines, key, baseline);
+      restore(steps, key, step);
+    };
+  }
+
+  static <V> void restore(ConcurrentMap<String, V> kept, String key, V value) {
+    if (value == null) {
+      kept.remove(key);
+    } else {
+      kept.put(key, value);
+    }
+  }
+
   /** How many routes this source keeps baselines or step sums for (tests, diagnostics). */
   public int routesKept() {
     Set<String> routes = new HashSet<>(baselines.keySet());

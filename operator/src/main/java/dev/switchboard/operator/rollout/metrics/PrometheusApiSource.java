@@ -120,6 +120,17 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     scrapeIntervals.remove(namespace + "/" + route);
   }
 
+  @Override
+  public Runnable checkpoint(String namespace, String route) {
+    String key = namespace + "/" + route;
+    StepStart start = stepStarts.get(key);
+    ReadInterval interval = scrapeIntervals.get(key);
+    return () -> {
+      GatewayScrapeSource.restore(stepStarts, key, start);
+      GatewayScrapeSource.restore(scrapeIntervals, key, interval);
+    };
+  }
+
   /** How many routes this source keeps a window start or a scrape interval for (tests). */
   int routesKept() {
     Set<String> routes = new HashSet<>(stepStarts.keySet());

@@ -119,6 +119,57 @@ class CanaryMetricsSourcesTest {
   }
 
   /**
+   * A checkpoint puts every source back as it was for the route: what a Prometheus source it
+   * already used noted during the plan goes, and a source the plan made it use (another URL) is
+   * forgotten again, dropped when no other route uses it. A plan whose table was not published left
+   * a step start that never took effect, and a source for a URL no published canary names.
+   */
+  @Test
+  void aCheckpointPutsEverySourceBackForTheRoute() {
+    List<String> restored = new ArrayList<>();
+    CanaryMetricsSource recording =
+        new CanaryMetricsSource() {
+          @Override
+          public Optional<CanaryWindow> collect(CanaryQuery query) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Runnable checkpoint(String namespace, String route) {
+            return () -> restored.add(namespace + "/" + route);
+          }
+        };
+    CanaryMetricsSources sources = new CanaryMetricsSources(recording, "namespace");
+    java.time.Instant since = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    String used = "http://127.0.0.1:1";
+    String named = "http://127.0.0.1:2";
+    // Nothing listens on these ports: the queries fail, after the source noted the step's start.
+    assertThatThrownBy(
+            () -> sources.collect(query("prometheus", used).since(since).atStep(0, null)))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+    PrometheusApiSource before = (PrometheusApiSource) sources.prometheusSource(used).orElseThrow();
+    before.forget("ns", "chat");
+    assertThat(before.routesKept()).isZero();
+
+    Runnable unplanned = sources.checkpoint("ns", "chat");
+    assertThatThrownBy(
+            () -> sources.collect(query("prometheus", used).since(since).atStep(0, null)))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+    assertThatThrownBy(
+            () -> sources.collect(query("prometheus", named).since(since).atStep(0, null)))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+    assertThat(before.routesKept()).isOne();
+    assertThat(sources.prometheusSource(named)).isPresent();
+
+    unplanned.run();
+
+    assertThat(restored).containsExactly("ns/chat");
+    assertThat(before.routesKept()).as("the step start noted while planning").isZero();
+    assertThat(sources.prometheusSource(used)).as("the route still uses it").containsSame(before);
+    assertThat(sources.prometheusSource(named)).as("only the plan named it").isEmpty();
+  }
+
+  /**
    * One Prometheus source per URL a route with a canary names now: once every route that named a
    * URL is forgotten, its source goes (the operator's memory does not grow with every URL ever
    * named); a URL another route still names keeps its source, with that route's state.
