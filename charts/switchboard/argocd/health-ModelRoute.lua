@@ -1,6 +1,10 @@
 -- Argo CD health check for switchboard.dev/ModelRoute (Lua 5.1, as embedded by Argo CD).
 -- A canary in flight is Progressing, so sync waves wait for it; a rolled-back or failed canary
--- and a route the operator cannot serve are Degraded.
+-- and a route the operator cannot serve are Degraded. A split canary that the route's policy
+-- (deterministic with pinTarget) keeps from traffic is Healthy with a message saying so: the
+-- route serves its stable targets deliberately, and the canary never advances until someone
+-- decides (shadow mode, pinTarget: false, or the promote/abort annotation); it is not
+-- progressing, and not Suspended either, which a sync wave waits on as on Progressing.
 local function findCondition(conditions, conditionType)
   if conditions == nil then
     return nil
@@ -56,6 +60,13 @@ end
 if ready ~= nil and ready.status == "False" then
   hs.status = "Degraded"
   hs.message = describe(ready, "NotReady")
+  return hs
+end
+if (phase == "Progressing" or phase == "Paused") and canaryHealthy ~= nil
+    and canaryHealthy.reason == "SplitDisabledByPinTarget" then
+  hs.status = "Healthy"
+  hs.message = "Canary takes no traffic, stable serves (needs shadow mode, pinTarget: false,"
+    .. " or promote/abort): " .. describe(canaryHealthy, "SplitDisabledByPinTarget")
   return hs
 end
 if phase == "Progressing" or phase == "Paused" then

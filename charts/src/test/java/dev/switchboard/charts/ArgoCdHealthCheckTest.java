@@ -69,6 +69,50 @@ class ArgoCdHealthCheckTest {
             canary("Paused", ready("True", "RoutingTablePublished", "")),
             "Progressing",
             "Canary paused at weight 25%"),
+        // A split canary that pinTarget keeps from traffic serves stable deliberately and waits
+        // for a decision: Healthy with a message, not Progressing for ever (which held every
+        // later sync wave), nor Suspended (which a wave waits on too).
+        Arguments.of(
+            "ModelRoute",
+            canaryAt(
+                "Progressing",
+                0,
+                ready("True", "RoutingTablePublished", ""),
+                condition(
+                    "CanaryHealthy",
+                    "False",
+                    "SplitDisabledByPinTarget",
+                    "the split canary of revision 7 gets no traffic")),
+            "Healthy",
+            "Canary takes no traffic, stable serves (needs shadow mode, pinTarget: false, or"
+                + " promote/abort): SplitDisabledByPinTarget: the split canary of revision 7"),
+        Arguments.of(
+            "ModelRoute",
+            canaryAt(
+                "Paused",
+                0,
+                ready("True", "RoutingTablePublished", ""),
+                condition("CanaryHealthy", "False", "SplitDisabledByPinTarget", "")),
+            "Healthy",
+            "SplitDisabledByPinTarget"),
+        Arguments.of(
+            "ModelRoute",
+            canaryAt(
+                "Progressing",
+                0,
+                ready("False", "ReferencesUnresolved", "policy gone"),
+                condition("CanaryHealthy", "False", "SplitDisabledByPinTarget", "")),
+            "Degraded",
+            "ReferencesUnresolved: policy gone"),
+        Arguments.of(
+            "ModelRoute",
+            canaryAt(
+                "RolledBack",
+                0,
+                ready("True", "RoutingTablePublished", ""),
+                condition("CanaryHealthy", "False", "Aborted", "aborted by the annotation")),
+            "Degraded",
+            "Canary rolled back: Aborted: aborted by the annotation"),
         Arguments.of(
             "ModelRoute",
             canary(
@@ -371,10 +415,15 @@ class ArgoCdHealthCheckTest {
   }
 
   private static String canary(String phase, String... conditions) {
+    return canaryAt(phase, 25, conditions);
+  }
+
+  private static String canaryAt(String phase, int weight, String... conditions) {
     return "{\"_generation\": 7, \"status\": {\"observedGeneration\": 7, \"phase\": \""
         + phase
-        + "\", \"stableRevision\": 6, \"canaryRevision\": 7, \"canaryWeight\": 25,"
-        + " \"currentStep\": 1, \"conditions\": ["
+        + "\", \"stableRevision\": 6, \"canaryRevision\": 7, \"canaryWeight\": "
+        + weight
+        + ", \"currentStep\": 1, \"conditions\": ["
         + String.join(", ", conditions)
         + "]}}";
   }
