@@ -475,16 +475,13 @@ final class ResponsesBridge {
       chat.putObject("stream_options").put("include_usage", true);
     }
     // Gemini thought signatures and Anthropic thinking blocks the gateway's reasoning carriers
-    // brought back, each for its own provider only; and whether an Anthropic answer's thinking
-    // blocks go back to the client (include: reasoning.encrypted_content).
-    boolean returnsThinking = returnsThinking(request);
-    return signatures == null && thinking == null && !returnsThinking
+    // brought back, each for its own provider only.
+    return signatures == null && thinking == null
         ? chat
         : new ThoughtSignedChat(
             chat,
             signatures == null ? Map.of() : signatures,
-            thinking == null ? Map.of() : thinking,
-            returnsThinking);
+            thinking == null ? Map.of() : thinking);
   }
 
   /**

@@ -229,12 +229,12 @@ final class ResponsesObjects {
   /**
    * The Response for a chat-completion answer (the bridged JSON case): the reasoning text the
    * target added, if any, as a {@link #reasoningText reasoning item} first — with an Anthropic
-   * answer's thinking blocks, when the door asked for them ({@link
-   * AnthropicChatTranslation#THINKING_BLOCKS}), carried in its {@code encrypted_content} ({@link
-   * ThoughtCarrier#carryThinking}); its first choice's text or refusal as one message item (the
-   * text with the choice's token logprobs, when it has them), its tool calls as {@code
-   * function_call} items (a signed Gemini call after its {@link #reasoningCarrier reasoning item}),
-   * the {@code service_tier} it reports.
+   * answer's thinking blocks ({@link AnthropicChatTranslation#THINKING_BLOCKS}), when the client's
+   * {@code include} asked for encrypted reasoning ({@link ResponsesBridge#returnsThinking}),
+   * carried in its {@code encrypted_content} ({@link ThoughtCarrier#carryThinking}); its first
+   * choice's text or refusal as one message item (the text with the choice's token logprobs, when
+   * it has them), its tool calls as {@code function_call} items (a signed Gemini call after its
+   * {@link #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
     long created = chat.path("created").asLong(nowSeconds);
@@ -249,8 +249,12 @@ final class ResponsesObjects {
     JsonNode message = choice.path("message");
     ArrayNode output = (ArrayNode) response.get("output");
     String reasoning = MessagesTranslation.reasoningText(message);
+    // Every Anthropic answer with thinking has its blocks; only a client that asked gets them.
     JsonNode thinking = message.get(AnthropicChatTranslation.THINKING_BLOCKS);
-    boolean carried = thinking instanceof ArrayNode blocks && !blocks.isEmpty();
+    boolean carried =
+        thinking instanceof ArrayNode blocks
+            && !blocks.isEmpty()
+            && ResponsesBridge.returnsThinking(request);
     if ((reasoning != null && !reasoning.isEmpty()) || carried) {
       ObjectNode item =
           reasoning == null || reasoning.isEmpty()

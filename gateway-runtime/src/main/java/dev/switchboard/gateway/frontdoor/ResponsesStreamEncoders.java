@@ -155,10 +155,9 @@ final class ResponsesStreamEncoders {
     private boolean reasoningHasText; // false: an item opened by a thinking block without text
 
     // whether Anthropic's thinking blocks go back to the client (include names encrypted content),
-    // those of the open reasoning item, and where the text of its next thinking block starts
+    // and those of the open reasoning item
     private final boolean returnsThinking;
     private ArrayNode reasoningBlocks;
-    private int blockStart;
 
     // the open function call item, if any (by its chat tool-call index)
     private int callChatIndex = -1;
@@ -322,7 +321,6 @@ final class ResponsesStreamEncoders {
       reasoningIndex = nextOutputIndex++;
       reasoningText = new StringBuilder();
       reasoningHasText = withText;
-      blockStart = 0;
       ObjectNode added = event("response.output_item.added");
       added.put("output_index", reasoningIndex);
       added.set(
@@ -334,27 +332,17 @@ final class ResponsesStreamEncoders {
     }
 
     /**
-     * Anthropic thinking blocks that ended: each goes into the open reasoning item's carrier (a
-     * {@code thinking} block with the text streamed since the previous block and its signature, a
-     * {@code redacted_thinking} block as it came), opening an item without text when none is open.
+     * Anthropic thinking blocks that ended, whole (a {@code thinking} block with its text and
+     * signature, a {@code redacted_thinking} block with its data): each goes into the open
+     * reasoning item's carrier, opening an item without text when none is open.
      */
     private void thinkingBlocks(Buffer out, List<ObjectNode> ended) {
       for (ObjectNode block : ended) {
         if (reasoningId == null) {
           openReasoning(out, false);
         }
-        ObjectNode carried = block;
-        if ("thinking".equals(block.path("type").asText())) {
-          carried =
-              NODES
-                  .objectNode()
-                  .put("type", "thinking")
-                  .put("thinking", reasoningText.substring(blockStart))
-                  .set("signature", block.get("signature"));
-          blockStart = reasoningText.length();
-        }
         reasoningBlocks = reasoningBlocks == null ? NODES.arrayNode() : reasoningBlocks;
-        reasoningBlocks.add(carried);
+        reasoningBlocks.add(block);
       }
     }
 

@@ -112,7 +112,6 @@ class AnthropicThinkingCarrierTest {
     ThoughtSignedChat signed = (ThoughtSignedChat) chat;
     assertThat(signed.thinking("toolu_1")).isEqualTo(blocks());
     assertThat(signed.signature("toolu_1")).isNull(); // not a Gemini signature
-    assertThat(signed.returnsThinking()).isTrue();
     assertThat(chat.toString()).doesNotContain(ThoughtCarrier.ANTHROPIC_PREFIX);
     // Included encrypted reasoning is honoured, not named; the carrier item is not named either.
     assertThat(ResponsesBridge.leftOut(request)).isEmpty();
@@ -143,7 +142,7 @@ class AnthropicThinkingCarrierTest {
             followUp(
                 "\"reasoning\":{\"effort\":\"low\"},",
                 "{\"role\":\"user\",\"content\":\"go on\"},"));
-    assertThat(((ThoughtSignedChat) chat).thinking("toolu_1")).isNull();
+    assertThat(chat).isNotInstanceOf(ThoughtSignedChat.class); // no blocks beside the tree
     ObjectNode sent = AnthropicChatTranslation.toMessagesRequest(chat, "claude-sonnet-4-5");
     assertThat(sent.has("thinking")).isFalse();
     assertThat(sent.toString()).doesNotContain("EqQB");
@@ -182,15 +181,27 @@ class AnthropicThinkingCarrierTest {
   }
 
   @Test
-  void aJsonAnswersBlocksAreTheReasoningItemsCarrierOnlyForTheDoorThatAsks() throws Exception {
-    ObjectNode chatClient = AnthropicChatTranslation.toChatCompletion(anthropicAnswer(), 1);
-    assertThat(chatClient.toString()).doesNotContain("EqQB").doesNotContain("thinking_blocks");
+  void aJsonAnswersBlocksAreTheReasoningItemsCarrierOnlyWhenTheClientAsks() throws Exception {
+    ObjectNode chat = AnthropicChatTranslation.toChatCompletion(anthropicAnswer(), 1);
+    // Not asked (no include): the item as before, with no encrypted content, as OpenAI answers.
+    JsonNode plain =
+        ResponsesObjects.fromChat(
+                chat,
+                (ObjectNode) JSON.readTree("{\"model\":\"claude\",\"input\":\"x\"}"),
+                "resp_1",
+                1)
+            .path("output");
+    assertThat(plain.at("/0/type").asText()).isEqualTo("reasoning");
+    assertThat(plain.get(0).has("encrypted_content")).isFalse();
+    assertThat(plain.toString()).doesNotContain("EqQB");
 
-    ObjectNode chat = AnthropicChatTranslation.toChatCompletion(anthropicAnswer(), 1, true);
     ObjectNode response =
         ResponsesObjects.fromChat(
             chat,
-            (ObjectNode) JSON.readTree("{\"model\":\"claude\",\"input\":\"x\"}"),
+            (ObjectNode)
+                JSON.readTree(
+                    "{\"model\":\"claude\",\"input\":\"x\","
+                        + "\"include\":[\"reasoning.encrypted_content\"]}"),
             "resp_1",
             1);
     JsonNode output = response.path("output");

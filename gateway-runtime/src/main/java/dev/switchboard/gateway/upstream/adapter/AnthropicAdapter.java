@@ -267,9 +267,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
             ? body
             : write(
                 AnthropicChatTranslation.toChatCompletion(
-                    message,
-                    createdEpochSeconds.getAsLong(),
-                    ThoughtSignedChat.returnsThinking(request))));
+                    message, createdEpochSeconds.getAsLong())));
   }
 
   private static ReplySummary summary(JsonNode message, Operation op) throws ReplySummary.BadReply {

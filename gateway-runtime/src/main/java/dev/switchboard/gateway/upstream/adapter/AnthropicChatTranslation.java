@@ -706,29 +706,25 @@ public final class AnthropicChatTranslation {
   // ------------------------------------------------------------------------------ answers
 
   /**
-   * The chat completion for a Messages answer. The text of its {@code thinking} blocks, in order,
-   * becomes {@code message.reasoning_content} (the field DeepSeek, vLLM and LiteLLM give chat
-   * clients; none when the answer has no thinking text); {@code redacted_thinking} has no text.
-   *
-   * @param created the chat completion's {@code created} (epoch seconds)
-   */
-  public static ObjectNode toChatCompletion(JsonNode message, long created) {
-    return toChatCompletion(message, created, false);
-  }
-
-  /**
-   * The field of a chat completion's message that holds the answer's thinking blocks as Anthropic
-   * gave them (LiteLLM's name for the same): written only for a front door that hands them back to
-   * its client ({@link ThoughtSignedChat#returnsThinking}), never for a chat client.
+   * The field of a chat message that holds Anthropic's thinking blocks as Anthropic gave them,
+   * LiteLLM's {@code thinking_blocks}: in an answer ({@code message.thinking_blocks}, a stream's
+   * {@code delta.thinking_blocks}), for the client to hand back so that a tool loop keeps extended
+   * thinking.
    */
   public static final String THINKING_BLOCKS = "thinking_blocks";
 
   /**
-   * As {@link #toChatCompletion(JsonNode, long)}; with {@code keepsThinking}, the answer's {@code
-   * thinking} blocks (text and signature) and {@code redacted_thinking} blocks (data), in order and
-   * unchanged, are also the message's {@link #THINKING_BLOCKS}.
+   * The chat completion for a Messages answer. The text of its {@code thinking} blocks, in order,
+   * becomes {@code message.reasoning_content} (the field DeepSeek, vLLM and LiteLLM give chat
+   * clients; none when the answer has no thinking text); {@code redacted_thinking} has no text. The
+   * {@code thinking} blocks (text and signature) and {@code redacted_thinking} blocks (data), in
+   * order and unchanged, are also the message's {@link #THINKING_BLOCKS} (none when the answer has
+   * none), as LiteLLM gives them: what a chat client hands back so that a tool loop keeps extended
+   * thinking, and what the Responses door carries when asked.
+   *
+   * @param created the chat completion's {@code created} (epoch seconds)
    */
-  public static ObjectNode toChatCompletion(JsonNode message, long created, boolean keepsThinking) {
+  public static ObjectNode toChatCompletion(JsonNode message, long created) {
     ObjectNode out = NODES.objectNode();
     out.put("id", message.path("id").asText());
     out.put("object", "chat.completion");
@@ -746,7 +742,7 @@ public final class AnthropicChatTranslation {
     ArrayNode calls = NODES.arrayNode();
     for (JsonNode block : message.path("content")) {
       String type = block.path("type").asText();
-      if (keepsThinking && ("thinking".equals(type) || "redacted_thinking".equals(type))) {
+      if ("thinking".equals(type) || "redacted_thinking".equals(type)) {
         thinkingBlocks = thinkingBlocks == null ? NODES.arrayNode() : thinkingBlocks;
         thinkingBlocks.add(block);
       }

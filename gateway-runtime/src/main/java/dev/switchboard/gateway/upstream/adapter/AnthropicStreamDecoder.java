@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.TokenUsage;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
@@ -19,12 +18,15 @@ import java.util.List;
  * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
  * pings and block stops, except the stop of a tool call whose input pieces added up to nothing,
  * which completes its arguments as {@code "{}"}; a {@code thinking_delta} becomes a chunk with
- * {@code delta.reasoning_content}, a signature delta or a {@code redacted_thinking} block nothing
- * in the chunk: the block is handed to the next chunk's facts, {@link
- * StreamEventFacts#thinkingBlocks}, for the Responses door's carrier), and {@code message_stop}
- * becomes {@code [DONE]}, preceded by the usage chunk ({@code choices: []}) when the client asked
- * for usage. The facts' content source is the translated chunk, so text and tool-call deltas read
- * the same as an OpenAI stream's.
+ * {@code delta.reasoning_content}; the end of a thinking block — its {@code signature_delta},
+ * Anthropic signs a block last — and a {@code redacted_thinking} block's start each become a chunk
+ * whose {@code delta.thinking_blocks} holds that one block whole, as Anthropic must get it back:
+ * {@code {type: thinking, thinking, signature}} or {@code {type: redacted_thinking, data}}, the
+ * shape of LiteLLM's {@code thinking_blocks}; its facts hand the same block to a door that carries
+ * it otherwise, {@link StreamEventFacts#thinkingBlocks}), and {@code message_stop} becomes {@code
+ * [DONE]}, preceded by the usage chunk ({@code choices: []}) when the client asked for usage. The
+ * facts' content source is the translated chunk, so text and tool-call deltas read the same as an
+ * OpenAI stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -67,11 +69,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
   private boolean refused;
 
   /**
-   * Thinking blocks that ended since the last chunk emitted (bridged only): handed over with the
-   * next chunk's facts ({@link StreamEventFacts#thinkingBlocks}), which every block is followed by
-   * (a text or call, or the finish at the latest). Null when none.
+   * The text of the open thinking block (bridged only), for the block its signature ends; null
+   * outside a thinking block, so an answer without thinking allocates nothing.
    */
-  private List<ObjectNode> endedThinking;
+  private StringBuilder thinkingText;
+
+  /** The thinking block the chunk being emitted ends, for its facts; null for any other chunk. */
+  private ObjectNode endedBlock;
 
   AnthropicStreamDecoder(boolean bridged, boolean stripUsage, long created) {
     this.bridged = bridged;
@@ -128,8 +132,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           }
         } else if ("text".equals(blockType) && !block.path("text").asText("").isEmpty()) {
           chunk = textChunk(block.path("text").asText());
+        } else if (bridged && "thinking".equals(blockType)) {
+          thinkingText = new StringBuilder(block.path("thinking").asText(""));
         } else if (bridged && "redacted_thinking".equals(blockType)) {
-          endedThinking(NODES.objectNode().put("type", blockType).set("data", block.get("data")));
+          // Whole at its start: Anthropic streams no delta for it.
+          chunk =
+              thinkingChunk(
+                  NODES.objectNode().put("type", blockType).set("data", block.get("data")));
         }
         passOrEmit(relay, chunk);
       }
@@ -161,17 +170,23 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             if (!thought.isEmpty()) {
               chunk = chunk();
               delta(chunk).put("reasoning_content", thought);
+              if (thinkingText != null) {
+                thinkingText.append(thought);
+              }
             }
           }
           case "signature_delta" -> {
-            // The end of a thinking block (Anthropic signs it last): no chat equivalent, but a
-            // door that hands the block back gets it with the next chunk.
+            // The end of a thinking block (Anthropic signs it last): the block, whole, for the
+            // client to hand back before the turn's tool calls.
             if (bridged) {
-              endedThinking(
-                  NODES
-                      .objectNode()
-                      .put("type", "thinking")
-                      .put("signature", delta.path("signature").asText("")));
+              chunk =
+                  thinkingChunk(
+                      NODES
+                          .objectNode()
+                          .put("type", "thinking")
+                          .put("thinking", thinkingText == null ? "" : thinkingText.toString())
+                          .put("signature", delta.path("signature").asText("")));
+              thinkingText = null;
             }
           }
           default -> {} // citations: no chat equivalent
@@ -331,15 +346,21 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     String text = chunk.toString();
     facts.reset(StreamEventFacts.Kind.CHUNK, text);
     facts.source(text, chunk);
-    if (endedThinking != null) {
-      facts.thinkingBlocks(endedThinking);
-      endedThinking = null;
+    if (endedBlock != null) {
+      facts.thinkingBlocks(List.of(endedBlock));
+      endedBlock = null;
     }
   }
 
-  private void endedThinking(ObjectNode block) {
-    endedThinking = endedThinking == null ? new ArrayList<>(2) : endedThinking;
-    endedThinking.add(block);
+  /**
+   * The chunk of one thinking block that ended: {@code delta.thinking_blocks} holds it alone, and
+   * the chunk's facts hand it over ({@link #endedBlock}).
+   */
+  private ObjectNode thinkingChunk(ObjectNode block) {
+    ObjectNode chunk = chunk();
+    delta(chunk).putArray(AnthropicChatTranslation.THINKING_BLOCKS).add(block);
+    endedBlock = block;
+    return chunk;
   }
 
   private ObjectNode textChunk(String text) {

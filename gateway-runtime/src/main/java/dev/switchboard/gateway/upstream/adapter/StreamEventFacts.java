@@ -66,7 +66,7 @@ public final class StreamEventFacts {
   /** At the end of a bridged stream: the usage chunk to send before the end marker, or null. */
   private String usageChunk;
 
-  /** Anthropic thinking blocks that ended before this event (a bridged stream), or null. */
+  /** Anthropic thinking blocks this event ends (a bridged stream), or null. */
   private List<ObjectNode> thinkingBlocks;
 
   /** The event's first-choice content once decoded, else null (not asked for yet). */
@@ -131,11 +131,11 @@ public final class StreamEventFacts {
   }
 
   /**
-   * The Anthropic thinking blocks of a bridged stream that ended since the last event relayed, in
-   * order, or null: for a front door that hands them back to its client (the Responses door's
-   * carrier), never part of the chat chunk. A {@code thinking} block holds its {@code signature}
-   * only (its text is the {@link #reasoningDelta}s before it), a {@code redacted_thinking} block
-   * its {@code data}.
+   * The Anthropic thinking blocks of a bridged stream that this event ends, whole, or null: the
+   * chunk's own {@code delta.thinking_blocks}, which the chat door relays as it is, read here by a
+   * door that carries them otherwise (the Responses door's carrier) without parsing the chunk. A
+   * {@code thinking} block holds its {@code thinking} text (the {@link #reasoningDelta}s before it)
+   * and its {@code signature}, a {@code redacted_thinking} block its {@code data}.
    */
   public List<ObjectNode> thinkingBlocks() {
     return thinkingBlocks;

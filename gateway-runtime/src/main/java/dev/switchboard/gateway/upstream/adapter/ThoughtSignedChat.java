@@ -16,9 +16,8 @@ import java.util.Map;
  * other adapter serializes the tree, which carries no trace of them, so a foreign field never
  * reaches OpenAI, Mistral or the other provider — but Google's own OpenAI-compatible endpoint,
  * which takes signatures in the calls' {@code extra_content} ({@link #messagesWithSignatures}). A
- * tool call's own {@code extra_content.google.thought_signature} (a chat client's) still wins. The
- * form also says whether its door hands Anthropic's thinking blocks back to the client ({@link
- * #returnsThinking}). Stages may change the tree as they change any chat form.
+ * tool call's own {@code extra_content.google.thought_signature} (a chat client's) still wins.
+ * Stages may change the tree as they change any chat form.
  */
 public final class ThoughtSignedChat extends ObjectNode {
 
@@ -54,28 +53,21 @@ public final class ThoughtSignedChat extends ObjectNode {
 
   private final transient Map<String, ArrayNode> thinking;
 
-  private final boolean returnsThinking;
-
   /** The fields of {@code chat} (shallowly) and the signatures of its calls by tool-call id. */
   public ThoughtSignedChat(ObjectNode chat, Map<String, String> signatures) {
-    this(chat, signatures, Map.of(), false);
+    this(chat, signatures, Map.of());
   }
 
   /**
-   * The fields of {@code chat} (shallowly), the Gemini signatures and the Anthropic thinking blocks
-   * of its calls by tool-call id, and whether the door gives an Anthropic answer's thinking blocks
-   * back to its client ({@link #returnsThinking}).
+   * The fields of {@code chat} (shallowly), and the Gemini signatures and the Anthropic thinking
+   * blocks of its calls by tool-call id.
    */
   public ThoughtSignedChat(
-      ObjectNode chat,
-      Map<String, String> signatures,
-      Map<String, ArrayNode> thinking,
-      boolean returnsThinking) {
+      ObjectNode chat, Map<String, String> signatures, Map<String, ArrayNode> thinking) {
     super(JsonNodeFactory.instance);
     setAll(chat);
     this.signatures = Map.copyOf(signatures);
     this.thinking = Map.copyOf(thinking);
-    this.returnsThinking = returnsThinking;
   }
 
   /**
@@ -85,7 +77,7 @@ public final class ThoughtSignedChat extends ObjectNode {
    */
   @Override
   public ThoughtSignedChat deepCopy() {
-    return new ThoughtSignedChat(super.deepCopy(), signatures, thinking, returnsThinking);
+    return new ThoughtSignedChat(super.deepCopy(), signatures, thinking);
   }
 
   /**
@@ -97,7 +89,7 @@ public final class ThoughtSignedChat extends ObjectNode {
    */
   public static ObjectNode shallowCopy(ObjectNode chat) {
     return chat instanceof ThoughtSignedChat signed
-        ? new ThoughtSignedChat(signed, signed.signatures, signed.thinking, signed.returnsThinking)
+        ? new ThoughtSignedChat(signed, signed.signatures, signed.thinking)
         : JsonNodeFactory.instance.objectNode().setAll(chat);
   }
 
@@ -118,23 +110,6 @@ public final class ThoughtSignedChat extends ObjectNode {
   /** Whether any tool call of the form has Anthropic thinking blocks. */
   public boolean hasThinking() {
     return !thinking.isEmpty();
-  }
-
-  /**
-   * Whether the door hands an Anthropic answer's thinking blocks back to its client (the Responses
-   * door, when {@code include} names {@code reasoning.encrypted_content}): the Anthropic adapter
-   * then writes them into the chat completion it makes of the answer ({@code
-   * message.thinking_blocks}), which only that door reads.
-   */
-  public boolean returnsThinking() {
-    return returnsThinking;
-  }
-
-  /**
-   * Whether {@code chat} asks for an Anthropic answer's thinking blocks ({@link #returnsThinking}).
-   */
-  public static boolean returnsThinking(ObjectNode chat) {
-    return chat instanceof ThoughtSignedChat signed && signed.returnsThinking;
   }
 
   /**

@@ -118,8 +118,8 @@ class AnthropicReasoningIT {
 
   /**
    * The mock answers thinking as Anthropic does (a signed thinking block before the text, streamed
-   * as thinking and signature deltas): a chat client gets its text as reasoning_content, and no
-   * signature.
+   * as thinking and signature deltas): a chat client gets its text as reasoning_content, and the
+   * signature only with its block in thinking_blocks (to hand back), never as text.
    */
   @Test
   void aChatClientGetsTheThinkingAsReasoningContent() throws Exception {
@@ -136,8 +136,11 @@ class AnthropicReasoningIT {
             .getJsonObject("message");
     assertThat(message.getString("reasoning_content")).isEqualTo(ReasoningPayloads.PREFIX + "why");
     assertThat(message.getString("content")).isEqualTo("Echo from claude-sonnet-4-5: why");
-    assertThat(res.body())
-        .doesNotContain(AnthropicPayloads.signature(ReasoningPayloads.PREFIX + "why"));
+    // The signature is no text: it comes only with its block, for the client to hand back.
+    String signature = AnthropicPayloads.signature(ReasoningPayloads.PREFIX + "why");
+    assertThat(message.getJsonArray("thinking_blocks").getJsonObject(0).getString("signature"))
+        .isEqualTo(signature);
+    assertThat(message.getString("reasoning_content")).doesNotContain(signature);
 
     HttpResponse<String> stream =
         gateway.post(
@@ -156,10 +159,12 @@ class AnthropicReasoningIT {
       JsonObject delta = chunk.getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
       reasoning.append(delta.getString("reasoning_content", ""));
       content.append(delta.getString("content", ""));
+      if (!delta.containsKey("thinking_blocks")) {
+        assertThat(delta.encode()).doesNotContain(signature);
+      }
     }
     assertThat(reasoning.toString()).isEqualTo(ReasoningPayloads.PREFIX + "why");
     assertThat(content.toString()).isEqualTo("Echo from claude-sonnet-4-5: why");
-    assertThat(stream.body())
-        .doesNotContain(AnthropicPayloads.signature(ReasoningPayloads.PREFIX + "why"));
+    assertThat(stream.body()).contains(signature);
   }
 }

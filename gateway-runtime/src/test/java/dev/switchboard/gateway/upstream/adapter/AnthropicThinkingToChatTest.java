@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * An Anthropic answer's thinking reaches a chat-completions client as {@code reasoning_content}
  * (DeepSeek's, vLLM's and LiteLLM's field): the text of its {@code thinking} blocks in the JSON
  * answer's message, each {@code thinking_delta} as a chunk's delta; redacted thinking and
- * signatures give nothing.
+ * signatures give no text (they come in {@code thinking_blocks}, {@link ChatThinkingBlocksTest}).
  */
 class AnthropicThinkingToChatTest {
 
@@ -43,7 +43,10 @@ class AnthropicThinkingToChatTest {
 
     assertThat(message.path("reasoning_content").asText()).isEqualTo("Two and two make four.");
     assertThat(message.path("content").asText()).isEqualTo("4");
-    assertThat(message.toString()).doesNotContain("sig1").doesNotContain("opaque");
+    // The signatures and redacted data are no text: they come only in the blocks, to hand back.
+    assertThat(message.path("reasoning_content").asText()).doesNotContain("sig1");
+    assertThat(message.get("thinking_blocks")).hasSize(3);
+    assertThat(message.at("/thinking_blocks/1/data").asText()).isEqualTo("opaque");
   }
 
   @Test
@@ -98,7 +101,11 @@ class AnthropicThinkingToChatTest {
         .extracting(delta -> delta.path("reasoning_content").asText())
         .containsExactly("Two and two");
     assertThat(reasoning).containsExactly("Two and two");
-    assertThat(deltas).extracting(JsonNode::toString).noneMatch(delta -> delta.contains("sig1"));
+    // The signature comes only with the block it ends, never as reasoning or content.
+    assertThat(deltas)
+        .filteredOn(delta -> !delta.has("thinking_blocks"))
+        .extracting(JsonNode::toString)
+        .noneMatch(delta -> delta.contains("sig1"));
     assertThat(deltas)
         .filteredOn(delta -> delta.has("content") && !delta.path("content").asText().isEmpty())
         .extracting(delta -> delta.path("content").asText())
