@@ -77,13 +77,7 @@ final class ThoughtCarrier {
       throw new IllegalArgumentException("no blocks");
     }
     for (JsonNode block : array) {
-      String type = block.path("type").asText("");
-      boolean thinking =
-          "thinking".equals(type)
-              && block.path("thinking").isTextual()
-              && block.path("signature").isTextual();
-      boolean redacted = "redacted_thinking".equals(type) && block.path("data").isTextual();
-      if (!thinking && !redacted) {
+      if (!ThoughtSignedChat.isThinkingBlock(block)) {
         throw new IllegalArgumentException("not a thinking block");
       }
     }

@@ -262,19 +262,27 @@ public final class AnthropicChatTranslation {
       JsonNode message = messages.get(i);
       if ("assistant".equals(message.path("role").asText())) {
         JsonNode calls = message.path("tool_calls");
-        // A tool turn fits only when it starts with Anthropic's own thinking, which a chat history
-        // never holds: the Responses door's carriers bring it back beside the tree.
-        return calls.isEmpty() || leadingThinking(chat, calls) != null;
+        // A tool turn fits only when it starts with Anthropic's own thinking: the blocks a chat
+        // client handed back on the message, or a Responses carrier's beside the tree.
+        return calls.isEmpty() || leadingThinking(chat, message) != null;
       }
     }
     return true;
   }
 
   /**
-   * The Anthropic thinking blocks that open the assistant turn of {@code calls} (the blocks a front
-   * door's carrier brought back for its first call, {@link ThoughtSignedChat#thinking}), or null.
+   * The Anthropic thinking blocks that open the assistant turn {@code message}: the message's own
+   * {@link #THINKING_BLOCKS} (a chat client's, handed back as the gateway gave them), else those a
+   * front door's carrier brought back for its first call ({@link ThoughtSignedChat#thinking}); null
+   * when it has none. The client's own are as it sent them: checked where they are sent ({@link
+   * #ownThinking}), so a list it changed is a 400, not a turn without thinking.
    */
-  private static ArrayNode leadingThinking(ObjectNode chat, JsonNode calls) {
+  private static JsonNode leadingThinking(ObjectNode chat, JsonNode message) {
+    JsonNode own = message.get(THINKING_BLOCKS);
+    if (own != null && !own.isNull() && !(own.isArray() && own.isEmpty())) {
+      return own;
+    }
+    JsonNode calls = message.path("tool_calls");
     return chat instanceof ThoughtSignedChat signed && !calls.isEmpty()
         ? signed.thinking(calls.get(0).path("id").asText(null))
         : null;
@@ -309,10 +317,11 @@ public final class AnthropicChatTranslation {
    * The Messages request for a chat request, noting in {@code drops} what it leaves out inside the
    * messages and tools: a participant's {@code name} on a message (Anthropic's messages have none;
    * a tool result is tied to its call by id), a content part's {@code cache_control}, an assistant
-   * message's deprecated {@code function_call}, {@code refusal} and {@code audio}, a part that is
-   * not text in a system prompt or an assistant turn ({@link NestedDrops#contentPart}), a function
-   * tool's {@code strict: true} and a JSON schema {@code response_format}'s (the forced tool that
-   * carries the answer is not held to its schema).
+   * message's deprecated {@code function_call}, {@code refusal} and {@code audio}, its {@code
+   * thinking_blocks} when the request is not sent thinking (with thinking they open the turn), a
+   * part that is not text in a system prompt or an assistant turn ({@link
+   * NestedDrops#contentPart}), a function tool's {@code strict: true} and a JSON schema {@code
+   * response_format}'s (the forced tool that carries the answer is not held to its schema).
    */
   static ObjectNode toMessagesRequest(
       ObjectNode chat, String model, NestedDrops drops, Reasoning reasoning) {
@@ -324,7 +333,8 @@ public final class AnthropicChatTranslation {
     ArrayNode system = NODES.arrayNode();
     ArrayNode messages = NODES.arrayNode();
     JsonNode chatMessages = chat.path("messages");
-    for (JsonNode message : chatMessages) {
+    for (int m = 0; m < chatMessages.size(); m++) {
+      JsonNode message = chatMessages.get(m);
       String role = message.path("role").asText("");
       if (!"tool".equals(role)) { // a tool result is tied to its call by id, not name
         drops.note(message, "name", NestedDrops.MESSAGE_NAME);
@@ -336,12 +346,20 @@ public final class AnthropicChatTranslation {
           drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
           drops.note(message, "refusal", NestedDrops.MESSAGE_REFUSAL);
           drops.note(message, "audio", NestedDrops.MESSAGE_AUDIO);
+          ArrayNode own = null;
+          if (!reasoning.thinks()) {
+            // Anthropic wants its thinking blocks back only with thinking on.
+            drops.note(message, THINKING_BLOCKS, NestedDrops.MESSAGE_THINKING_BLOCKS);
+          } else {
+            own = ownThinking(message, m);
+          }
           append(
               messages,
               "assistant",
               assistantContent(
                   message,
                   drops,
+                  own,
                   reasoning.thinks() && chat instanceof ThoughtSignedChat signed ? signed : null));
         }
         case "tool" -> append(messages, "user", toolResult(message, drops));
@@ -606,15 +624,49 @@ public final class AnthropicChatTranslation {
   }
 
   /**
-   * An assistant message's blocks: its text, then its calls as {@code tool_use} blocks, each call
-   * preceded by the Anthropic thinking blocks {@code thinking} holds for it (as Anthropic gave
-   * them, unchanged; those of the turn's first call open the turn, before its text, where Anthropic
-   * wants them). {@code thinking} is null when the request is not sent thinking: Anthropic wants
-   * its blocks back only then.
+   * The thinking blocks a chat client handed back on the assistant message {@code messages[index]}
+   * ({@link #THINKING_BLOCKS}), as they are; null when it has none.
+   *
+   * @throws ApiException (400, naming {@code messages[index].thinking_blocks}) when they are not a
+   *     list of Anthropic's thinking and redacted-thinking blocks ({@link
+   *     ThoughtSignedChat#isThinkingBlock}): the client changed them
+   */
+  private static ArrayNode ownThinking(JsonNode message, int index) {
+    JsonNode blocks = message.get(THINKING_BLOCKS);
+    if (blocks == null || blocks.isNull()) {
+      return null;
+    }
+    boolean valid = blocks.isArray();
+    for (int b = 0; valid && b < blocks.size(); b++) {
+      valid = ThoughtSignedChat.isThinkingBlock(blocks.get(b));
+    }
+    if (!valid) {
+      throw bad(
+          "'messages["
+              + index
+              + "].thinking_blocks' must be the list of thinking blocks the assistant message came"
+              + " with ({\"type\": \"thinking\", \"thinking\", \"signature\"} or"
+              + " {\"type\": \"redacted_thinking\", \"data\"}), handed back unchanged.",
+          "messages[" + index + "].thinking_blocks");
+    }
+    return blocks.isEmpty() ? null : (ArrayNode) blocks;
+  }
+
+  /**
+   * An assistant message's blocks: the thinking blocks {@code own} the client handed back on it
+   * (unchanged, first: Anthropic wants a turn's thinking before its text and calls), its text, then
+   * its calls as {@code tool_use} blocks, each call preceded by the Anthropic thinking blocks
+   * {@code thinking} holds for it (as Anthropic gave them, unchanged; those of the turn's first
+   * call open the turn, before its text). {@code own} and {@code thinking} are null when the
+   * request is not sent thinking: Anthropic wants its blocks back only then.
    */
   private static JsonNode assistantContent(
-      JsonNode message, NestedDrops drops, ThoughtSignedChat thinking) {
+      JsonNode message, NestedDrops drops, ArrayNode own, ThoughtSignedChat thinking) {
     ArrayNode out = NODES.arrayNode();
+    if (own != null) {
+      out.addAll(own);
+      thinking = null; // the client's own blocks are the turn's: a carrier has none to add
+    }
     JsonNode content = message.get("content");
     if (content != null && content.isTextual() && !content.asText().isEmpty()) {
       out.addObject().put("type", "text").put("text", content.asText());
@@ -708,8 +760,9 @@ public final class AnthropicChatTranslation {
   /**
    * The field of a chat message that holds Anthropic's thinking blocks as Anthropic gave them,
    * LiteLLM's {@code thinking_blocks}: in an answer ({@code message.thinking_blocks}, a stream's
-   * {@code delta.thinking_blocks}), for the client to hand back so that a tool loop keeps extended
-   * thinking.
+   * {@code delta.thinking_blocks}), for the client to hand back on that assistant message in its
+   * history ({@code messages[].thinking_blocks}), where only an Anthropic target asked to think
+   * reads it.
    */
   public static final String THINKING_BLOCKS = "thinking_blocks";
 

@@ -76,9 +76,9 @@ final class GeminiRequests {
    * The {@code generateContent} body for a chat-completions request to {@code model}, noting in
    * {@code drops} what it leaves out inside the messages and tools: a participant's {@code name}
    * (Gemini's contents have none; a tool result's is its function's), a content part's {@code
-   * cache_control}, an assistant message's deprecated {@code function_call}, its {@code refusal}
-   * and {@code audio} and a refusal part ({@link NestedDrops#contentPart}), and a function tool's
-   * {@code strict: true}.
+   * cache_control}, an assistant message's deprecated {@code function_call}, its {@code refusal},
+   * {@code audio} and {@code thinking_blocks} (Anthropic's, for Anthropic only) and a refusal part
+   * ({@link NestedDrops#contentPart}), and a function tool's {@code strict: true}.
    */
   static ObjectNode chat(ObjectNode chat, String model, NestedDrops drops) {
     boolean checksSignatures = checksSignatures(model);
@@ -109,6 +109,10 @@ final class GeminiRequests {
           // A model turn is text and calls: an earlier refusal or audio answer has no place.
           drops.note(message, "refusal", NestedDrops.MESSAGE_REFUSAL);
           drops.note(message, "audio", NestedDrops.MESSAGE_AUDIO);
+          drops.note(
+              message,
+              AnthropicChatTranslation.THINKING_BLOCKS,
+              NestedDrops.MESSAGE_THINKING_BLOCKS);
           ObjectNode content = contents.addObject().put("role", "model");
           ArrayNode parts = content.putArray("parts");
           textParts(message.get("content"), parts, role, drops);

@@ -49,6 +49,13 @@ public final class NestedDrops {
    */
   public static final String MESSAGE_REASONING_CONTENT = "messages[].reasoning_content";
 
+  /**
+   * An assistant message's {@code thinking_blocks}: Anthropic's thinking handed back as the gateway
+   * gave it (LiteLLM's field), which only an Anthropic target asked to think takes; every other
+   * target leaves it out (an OpenAI-compatible server may refuse a field it does not define).
+   */
+  public static final String MESSAGE_THINKING_BLOCKS = "messages[].thinking_blocks";
+
   /** An assistant message's {@code reasoning} (vLLM's name for its reasoning_content). */
   public static final String MESSAGE_REASONING = "messages[].reasoning";
 

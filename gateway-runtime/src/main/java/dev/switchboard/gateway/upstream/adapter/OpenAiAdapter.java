@@ -156,6 +156,11 @@ public class OpenAiAdapter implements UpstreamAdapter {
       // OpenAI-compatible endpoint takes them (it refuses a Gemini 3 call replayed without one).
       copy.set("messages", signed.messagesWithSignatures());
     }
+    if (format == Operation.CHAT_COMPLETIONS) {
+      // Anthropic's thinking blocks a chat client handed back are Anthropic's only: OpenAI and
+      // strict OpenAI-compatible servers refuse a message field they do not define.
+      unhonoured = EncodedRequest.concat(unhonoured, withoutThinkingBlocks(copy));
+    }
     if (kind == ProviderKind.MISTRAL) {
       unhonoured =
           EncodedRequest.concat(
@@ -190,6 +195,45 @@ public class OpenAiAdapter implements UpstreamAdapter {
       throw new IllegalStateException("a parsed JSON tree always serializes", e);
     }
   }
+
+  /**
+   * Takes, in place, the {@code thinking_blocks} out of {@code copy}'s messages (Anthropic's
+   * thinking a chat client handed back, {@link AnthropicChatTranslation#THINKING_BLOCKS}): only the
+   * messages that hold the field are copied, and the array only when one does; a request without
+   * any costs a field lookup per message.
+   *
+   * @return {@link NestedDrops#MESSAGE_THINKING_BLOCKS} when one asked for something (not a JSON
+   *     null), else {@link EncodedRequest#NONE}
+   */
+  private static List<String> withoutThinkingBlocks(ObjectNode copy) {
+    JsonNode messages = copy.get("messages");
+    if (messages == null || !messages.isArray()) {
+      return EncodedRequest.NONE;
+    }
+    ArrayNode out = null; // made at the first message that holds the field
+    boolean named = false;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      JsonNode blocks = message.get(AnthropicChatTranslation.THINKING_BLOCKS);
+      if (blocks != null) {
+        out = out == null ? firstOf(messages, i) : out;
+        named |= !blocks.isNull();
+        ObjectNode sent = JSON.createObjectNode().setAll((ObjectNode) message);
+        sent.remove(AnthropicChatTranslation.THINKING_BLOCKS);
+        message = sent;
+      }
+      if (out != null) {
+        out.add(message);
+      }
+    }
+    if (out != null) {
+      copy.set("messages", out);
+    }
+    return named ? THINKING_BLOCKS_LEFT_OUT : EncodedRequest.NONE;
+  }
+
+  private static final List<String> THINKING_BLOCKS_LEFT_OUT =
+      List.of(NestedDrops.MESSAGE_THINKING_BLOCKS);
 
   /**
    * Renames and drops, in place, the OpenAI fields Mistral's chat completions does not know: it

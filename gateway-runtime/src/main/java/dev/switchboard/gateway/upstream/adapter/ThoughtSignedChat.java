@@ -16,8 +16,11 @@ import java.util.Map;
  * other adapter serializes the tree, which carries no trace of them, so a foreign field never
  * reaches OpenAI, Mistral or the other provider — but Google's own OpenAI-compatible endpoint,
  * which takes signatures in the calls' {@code extra_content} ({@link #messagesWithSignatures}). A
- * tool call's own {@code extra_content.google.thought_signature} (a chat client's) still wins.
- * Stages may change the tree as they change any chat form.
+ * tool call's own {@code extra_content.google.thought_signature} (a chat client's) still wins. (A
+ * chat client hands Anthropic's blocks back in the tree itself, as its assistant messages' {@code
+ * thinking_blocks}, which {@link AnthropicChatTranslation} reads and every other adapter leaves
+ * out: that door's form is the client's body.) Stages may change the tree as they change any chat
+ * form.
  */
 public final class ThoughtSignedChat extends ObjectNode {
 
@@ -110,6 +113,20 @@ public final class ThoughtSignedChat extends ObjectNode {
   /** Whether any tool call of the form has Anthropic thinking blocks. */
   public boolean hasThinking() {
     return !thinking.isEmpty();
+  }
+
+  /**
+   * Whether {@code block} is one of Anthropic's thinking blocks as a client may hand it back: a
+   * {@code thinking} block with a {@code thinking} text and a {@code signature}, or a {@code
+   * redacted_thinking} block with its {@code data}. The one check of both ways back: the Responses
+   * door's carrier and a chat client's {@code thinking_blocks}.
+   */
+  public static boolean isThinkingBlock(JsonNode block) {
+    return switch (block.path("type").asText("")) {
+      case "thinking" -> block.path("thinking").isTextual() && block.path("signature").isTextual();
+      case "redacted_thinking" -> block.path("data").isTextual();
+      default -> false;
+    };
   }
 
   /**

@@ -1,12 +1,14 @@
 package dev.switchboard.gateway.upstream.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.ArrayList;
@@ -165,5 +167,109 @@ class ChatThinkingBlocksTest {
                 "{\"type\":\"thinking\",\"thinking\":\"Look it up.\",\"signature\":\"EqQBsig==\"}"),
             JSON.readTree("{\"type\":\"redacted_thinking\",\"data\":\"EmwKredacted\"}"));
     assertThat(handedOver).isEqualTo(blocks);
+  }
+
+  // ----------------------------------------------------------------------------- requests
+
+  @Test
+  void anAnthropicTargetAskedToThinkGetsTheBlocksOpeningTheToolTurn() throws Exception {
+    UpstreamAdapter.EncodedRequest encoded =
+        encode("anthropic", "claude-sonnet-4-5", followUp(THINK, BLOCKS));
+    JsonNode sent = sent(encoded);
+
+    // The tool turn now starts with Anthropic's own thinking: extended thinking stays on.
+    assertThat(sent.at("/thinking/type").asText()).isEqualTo("enabled");
+    JsonNode turn = sent.at("/messages/1/content");
+    assertThat(turn).hasSize(4);
+    assertThat(turn.get(0)).isEqualTo(blocks().get(0));
+    assertThat(turn.get(1)).isEqualTo(blocks().get(1));
+    assertThat(turn.at("/2/type").asText()).isEqualTo("text");
+    assertThat(turn.at("/3/type").asText()).isEqualTo("tool_use");
+    assertThat(sent.toString()).doesNotContain("thinking_blocks");
+    assertThat(encoded.unhonoured()).isEmpty();
+
+    // A turn without tool calls keeps its blocks too, before its text.
+    ObjectNode text =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\","
+                    + THINK
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"Hello.\",\"thinking_blocks\":"
+                    + BLOCKS
+                    + "},{\"role\":\"user\",\"content\":\"and?\"}]}");
+    JsonNode textTurn = sent(encode("anthropic", "claude-sonnet-4-5", text)).at("/messages/1");
+    assertThat(textTurn.at("/content/0")).isEqualTo(blocks().get(0));
+    assertThat(textTurn.at("/content/2/text").asText()).isEqualTo("Hello.");
+  }
+
+  @Test
+  void withoutTheBlocksTheToolTurnGoesWithoutThinkingAsBefore() throws Exception {
+    UpstreamAdapter.EncodedRequest encoded =
+        encode("anthropic", "claude-sonnet-4-5", followUp(THINK, null));
+    assertThat(sent(encoded).has("thinking")).isFalse();
+    assertThat(encoded.unhonoured()).containsExactly("reasoning_effort");
+  }
+
+  @Test
+  void anAnthropicTargetNotAskedToThinkGetsNoBlocksAndNamesThem() throws Exception {
+    UpstreamAdapter.EncodedRequest encoded =
+        encode("anthropic", "claude-sonnet-4-5", followUp("", BLOCKS));
+    JsonNode sent = sent(encoded);
+    assertThat(sent.has("thinking")).isFalse();
+    assertThat(sent.toString()).doesNotContain("EqQB").doesNotContain("thinking");
+    assertThat(encoded.unhonoured()).containsExactly("messages[].thinking_blocks");
+  }
+
+  @Test
+  void blocksTheClientChangedAreA400NamingThem() throws Exception {
+    for (String changed :
+        List.of(
+            "{\"type\":\"thinking\"}",
+            "[{\"type\":\"thinking\",\"thinking\":\"t\"}]",
+            "[{\"type\":\"text\",\"text\":\"t\"}]",
+            "[{\"type\":\"redacted_thinking\"}]")) {
+      assertThatThrownBy(() -> encode("anthropic", "claude-sonnet-4-5", followUp(THINK, changed)))
+          .as(changed)
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.error().status()).isEqualTo(400);
+                assertThat(e.error().param()).isEqualTo("messages[1].thinking_blocks");
+              });
+    }
+  }
+
+  @Test
+  void everyOtherTargetNeverSeesTheFieldAndNamesIt() throws Exception {
+    for (String kind : List.of("openai", "azure-openai", "openai-compatible", "mistral")) {
+      ObjectNode body = followUp(THINK, BLOCKS);
+      String before = body.toString();
+      UpstreamAdapter.EncodedRequest encoded = encode(kind, "gpt-4o-mini", body);
+      JsonNode sent = sent(encoded);
+      assertThat(sent.toString()).as(kind).doesNotContain("thinking_blocks").doesNotContain("EqQB");
+      assertThat(sent.at("/messages/1/tool_calls/0/id").asText()).isEqualTo("toolu_1");
+      assertThat(sent.at("/messages/1/content").asText()).isEqualTo("Let me look.");
+      assertThat(encoded.unhonoured()).as(kind).contains("messages[].thinking_blocks");
+      assertThat(body.toString()).as("the client's body is not changed").isEqualTo(before);
+    }
+    UpstreamAdapter.EncodedRequest gemini =
+        encode("gemini", "gemini-2.5-flash", followUp(THINK, BLOCKS));
+    assertThat(sent(gemini).toString()).doesNotContain("EqQB").doesNotContain("thinking_blocks");
+    assertThat(gemini.unhonoured()).contains("messages[].thinking_blocks");
+  }
+
+  @Test
+  void aRequestWithoutTheFieldIsSentAndNamedAsBefore() throws Exception {
+    ObjectNode body = followUp(THINK, null);
+    UpstreamAdapter.EncodedRequest encoded = encode("openai-compatible", "gpt-4o-mini", body);
+    assertThat(sent(encoded).get("messages")).isEqualTo(body.get("messages"));
+    assertThat(encoded.unhonoured()).isEmpty();
+
+    // A JSON null asked for nothing: left out (a strict server may refuse it), not named.
+    UpstreamAdapter.EncodedRequest nulled =
+        encode("openai-compatible", "gpt-4o-mini", followUp("", "null"));
+    assertThat(sent(nulled).toString()).doesNotContain("thinking_blocks");
+    assertThat(nulled.unhonoured()).isEmpty();
   }
 }
