@@ -48,7 +48,11 @@ public class ProviderEndpointSpec {
   private String baseUrl;
 
   @JsonPropertyDescription(
-      "Azure OpenAI api-version query parameter (e.g. 2024-10-21); only for provider azure-openai.")
+      "Azure OpenAI API version; only for provider azure-openai (unset: 2024-10-21). A dated"
+          + " version (YYYY-MM-DD or YYYY-MM-DD-preview) is sent as the api-version query"
+          + " parameter on the deployment path (/openai/deployments/{model}/...); v1 or preview"
+          + " selects Azure's v1 API instead (/openai/v1/..., the deployment in the body's model;"
+          + " preview adds ?api-version=preview).")
   @Pattern(SchemaPatterns.AZURE_API_VERSION)
   @Size(max = 32)
   private String apiVersion;
