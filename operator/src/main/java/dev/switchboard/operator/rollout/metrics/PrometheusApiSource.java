@@ -7,6 +7,7 @@ import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.Outcome;
 import dev.switchboard.operator.text.UrlRedaction;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -30,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * Canary metrics from a Prometheus server's HTTP API ({@code GET /api/v1/query}): the same gateway
  * series as {@link GatewayScrapeSource} reads, as PromQL over a range ({@code increase(...[30s])},
  * {@code histogram_quantile(0.95, ...)}), grouped by arm. Both arms come from the same instant
- * queries, so they cover the same window.
+ * queries, so they cover the same window; every query of one analysis is evaluated at the same
+ * instant (the API's {@code time} parameter: the operator clock's now, the one the window is
+ * computed from), so the figures of one verdict (attempts and failures, answers and refusals, the
+ * quantiles) all describe that window, not each its own "now" a moment later.
  *
  * <p>The range is the analysis interval, but never shorter than {@value #SCRAPES_PER_WINDOW} scrape
  * intervals: {@code increase} needs two samples inside the range, and a range equal to the scrape
@@ -140,8 +144,11 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
 
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
-    Duration shortest = queryRange(query.interval(), scrapeInterval(query));
+    // One instant for the whole analysis: the window is computed from it and every query is
+    // evaluated at it (left to Prometheus, each query read its own "now", a moment apart).
     Instant now = clock.instant();
+    String at = evaluationTime(now);
+    Duration shortest = queryRange(query.interval(), scrapeInterval(query, now, at));
     Instant start = stepStart(query);
     if (start != null && now.minus(shortest).isBefore(start)) {
       // The range would reach back into the previous step, or the previous canary revision (the
@@ -168,6 +175,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> attempts =
         byArm(
             query,
+            at,
             "sum by (arm) (increase("
                 + ArmCounters.ATTEMPTS
                 + selector(query, notCancelled)
@@ -176,6 +184,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> failed =
         byArm(
             query,
+            at,
             "sum by (arm) (increase("
                 + ArmCounters.ATTEMPTS
                 + selector(query, ",outcome!=\"" + SUCCESS + "\"" + notCancelled)
@@ -184,6 +193,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> latency =
         byArm(
             query,
+            at,
             "histogram_quantile(0.95, sum by (le, arm) (increase("
                 + ArmCounters.DURATION
                 + "_bucket"
@@ -193,6 +203,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> ttft =
         byArm(
             query,
+            at,
             "histogram_quantile(0.95, sum by (le, arm) (increase("
                 + ArmCounters.TTFT
                 + "_bucket"
@@ -202,6 +213,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> answered =
         byArm(
             query,
+            at,
             "sum by (arm) (increase("
                 + ArmCounters.DURATION
                 + "_count"
@@ -212,6 +224,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     Map<String, Double> tokensPerAnswer =
         byArm(
             query,
+            at,
             "sum by (arm) (increase("
                 + ArmCounters.TOKENS
                 + "_sum"
@@ -224,7 +237,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
                 + range
                 + "))");
     Map<String, Double> refusals =
-        byArm(query, "sum by (arm) (increase(" + ArmCounters.REFUSALS + route + range + "))");
+        byArm(query, at, "sum by (arm) (increase(" + ArmCounters.REFUSALS + route + range + "))");
     // No counts to keep (Prometheus has them), only where the step's window starts, so that a
     // restarted operator goes on from there too.
     StepSums kept =
@@ -299,19 +312,27 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
 
   /** The route's stated scrape interval, else the one read from Prometheus (cached). */
   Duration scrapeInterval(CanaryQuery query) {
+    Instant now = clock.instant();
+    return scrapeInterval(query, now, evaluationTime(now));
+  }
+
+  /**
+   * The route's scrape interval as of {@code now}; a lookup of the route's jobs is evaluated at
+   * {@code at} ({@code now} as the API's {@code time}), as the analysis's figures are.
+   */
+  private Duration scrapeInterval(CanaryQuery query, Instant now, String at) {
     if (query.scrapeInterval() != null
         && !query.scrapeInterval().isNegative()
         && !query.scrapeInterval().isZero()) {
       return query.scrapeInterval();
     }
     String key = query.namespace() + "/" + query.route();
-    Instant now = clock.instant();
     ReadInterval known = scrapeIntervals.get(key);
     if (known != null && now.isBefore(known.readAt().plus(SCRAPE_INTERVAL_REFRESH))) {
       return known.interval();
     }
     try {
-      Targets read = readScrapeInterval(query);
+      Targets read = readScrapeInterval(query, at);
       if (read.ofRouteJobs() != null) {
         scrapeIntervals.put(key, new ReadInterval(read.ofRouteJobs(), now));
         return read.ofRouteJobs();
@@ -332,9 +353,9 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
    * while it has none yet, the longest interval of all targets is used but not remembered, so that
    * the route's own jobs count as soon as it has series.
    */
-  private Targets readScrapeInterval(CanaryQuery query) {
+  private Targets readScrapeInterval(CanaryQuery query, String at) {
     Set<String> jobs =
-        values("count by (job) (" + ArmCounters.ATTEMPTS + selector(query, "") + ")", "job")
+        values("count by (job) (" + ArmCounters.ATTEMPTS + selector(query, "") + ")", at, "job")
             .keySet();
     JsonNode targets = get("api/v1/targets?state=active").path("data").path("activeTargets");
     Duration longestOfJobs = null;
@@ -399,14 +420,25 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     return value.replace("\\", "\\\\").replace("\"", "\\\"");
   }
 
-  /** Runs an instant query and returns its value per {@code arm} label (NaN and Inf dropped). */
-  private Map<String, Double> byArm(CanaryQuery query, String promql) {
-    return values(promql, "arm");
+  /**
+   * Runs an instant query evaluated at {@code at} and returns its value per {@code arm} label (NaN
+   * and Inf dropped).
+   */
+  private Map<String, Double> byArm(CanaryQuery query, String at, String promql) {
+    return values(promql, at, "arm");
   }
 
-  /** Runs an instant query and returns its value per value of {@code label} (NaN, Inf dropped). */
-  private Map<String, Double> values(String promql, String label) {
-    JsonNode body = get("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+  /**
+   * Runs an instant query evaluated at {@code at} (see {@link #evaluationTime}) and returns its
+   * value per value of {@code label} (NaN, Inf dropped).
+   */
+  private Map<String, Double> values(String promql, String at, String label) {
+    JsonNode body =
+        get(
+            "api/v1/query?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                + "&time="
+                + at);
     Map<String, Double> values = new HashMap<>();
     for (JsonNode series : body.path("data").path("result")) {
       String key = series.path("metric").path(label).asText(null);
@@ -425,6 +457,14 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
       }
     }
     return values;
+  }
+
+  /**
+   * {@code instant} as the query API's {@code time}: Unix seconds with the milliseconds Prometheus
+   * keeps ({@code 1767225600.250}), a form Prometheus-compatible servers (Thanos, Mimir) read too.
+   */
+  private static String evaluationTime(Instant instant) {
+    return BigDecimal.valueOf(instant.toEpochMilli(), 3).toPlainString();
   }
 
   /** GETs an API path and returns the body of a {@code "status":"success"} answer. */

@@ -14,6 +14,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,6 +35,8 @@ class PrometheusApiSourceTest {
 
   private HttpServer server;
   private final List<String> queries = new CopyOnWriteArrayList<>();
+  // The evaluation time each query asked for (the API's time parameter), "" for none.
+  private final List<String> times = new CopyOnWriteArrayList<>();
   private volatile Function<String, String> answers;
   private final AtomicInteger targetRequests = new AtomicInteger();
   // Active targets of the fake: job -> scrapeInterval; null answers 404 (no targets API).
@@ -45,10 +48,16 @@ class PrometheusApiSourceTest {
     server.createContext(
         "/api/v1/query",
         exchange -> {
-          String raw = exchange.getRequestURI().getRawQuery();
-          String promql =
-              URLDecoder.decode(raw.substring(raw.indexOf("query=") + 6), StandardCharsets.UTF_8);
+          Map<String, String> params = new HashMap<>();
+          for (String param : exchange.getRequestURI().getRawQuery().split("&")) {
+            int eq = param.indexOf('=');
+            params.put(
+                param.substring(0, eq),
+                URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8));
+          }
+          String promql = params.get("query");
           queries.add(promql);
+          times.add(params.getOrDefault("time", ""));
           String json = answers.apply(promql);
           int status = json.contains("\"error\"") ? 400 : 200;
           byte[] body = json.getBytes(StandardCharsets.UTF_8);
@@ -402,6 +411,34 @@ class PrometheusApiSourceTest {
     assertThat(source.routesKept()).as("the other route is kept").isOne();
     source.forget("team-a", "embed");
     assertThat(source.routesKept()).isZero();
+  }
+
+  /**
+   * Every query of one analysis (the route's jobs, attempts, failures, answers, refusals, tokens,
+   * the quantiles) is evaluated at one instant, the operator clock's now that the window is
+   * computed from. Left to Prometheus, each was evaluated at its own "now", a moment apart, so the
+   * figures of one verdict described slightly different windows (more failures than attempts).
+   */
+  @Test
+  void everyQueryOfOneAnalysisIsEvaluatedAtTheInstantItsWindowEnds() {
+    gatewayJobSeries();
+    targets = Map.of("gateway", "30s");
+    Instant stepStart = Instant.parse("2026-01-01T00:00:00Z");
+    MutableClock clock = new MutableClock(stepStart.plusMillis(300_250));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+    CanaryQuery step0 = QUERY.since(stepStart).atStep(0, null);
+
+    assertThat(source.collect(step0).orElseThrow().window()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(queries).hasSize(8).anySatisfy(q -> assertThat(q).startsWith("count by (job)"));
+    // 2026-01-01T00:05:00.250Z: the window [300s] ends there.
+    assertThat(times).hasSize(8).containsOnly("1767225900.250");
+
+    // The next analysis, a minute later, is evaluated at its own instant, all of its queries too.
+    times.clear();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(source.collect(step0).orElseThrow().window()).isEqualTo(Duration.ofSeconds(360));
+    assertThat(times).hasSize(7).containsOnly("1767225960.250");
+    assertThat(rangeOfLastQuery()).isEqualTo("[360s]");
   }
 
   @Test

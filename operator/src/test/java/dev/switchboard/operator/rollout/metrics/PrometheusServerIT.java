@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.operator.rollout.AnalysisResult;
 import dev.switchboard.operator.rollout.CanaryAnalyzer;
+import dev.switchboard.operator.testing.MutableClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -16,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -174,14 +176,7 @@ class PrometheusServerIT {
         new CanaryQuery(
             "team-a", "chat", 1, SCRAPE_INTERVAL, CanaryQuery.PROMETHEUS, prometheusUrl.toString());
 
-    // Enough canary requests in one window for a verdict (the analyzer's default minimum: 50).
-    CanaryWindow window =
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(500))
-            .until(
-                () -> source.collect(query).orElseThrow(),
-                w -> w.canary().requests() >= 200 && w.stable().requests() >= 200);
+    CanaryWindow window = awaitFigures(source, query);
 
     // The interval was read from the real targets API: the gateway job scrapes every second.
     assertThat(source.scrapeInterval(query)).isEqualTo(SCRAPE_INTERVAL);
@@ -196,5 +191,51 @@ class PrometheusServerIT {
     AnalysisResult result = CanaryAnalyzer.judge(null, window);
     assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
     assertThat(result.failures()).singleElement().asString().startsWith("error rate 0.");
+  }
+
+  /**
+   * The source's queries are evaluated at its clock's instant, the one its window ends at: asked
+   * after the traffic stopped, an analysis at an instant while it ran still gets that window's
+   * figures, all of them. Left to the server, each query was evaluated at its own "now" (here: the
+   * idle window after the traffic, no requests at all).
+   */
+  @Test
+  void everyQueryIsEvaluatedAtTheSourceClocksInstantNotTheServersNow() {
+    PrometheusApiSource live = new PrometheusApiSource(prometheusUrl, "namespace");
+    CanaryQuery query =
+        new CanaryQuery(
+            "team-a", "chat", 1, SCRAPE_INTERVAL, CanaryQuery.PROMETHEUS, prometheusUrl.toString());
+    awaitFigures(live, query);
+    // An instant while the traffic ran, with a full window of it behind.
+    MutableClock whileTrafficRan = new MutableClock(Instant.now());
+
+    traffic.shutdownNow();
+    // Until the server's own "now" has a window with no requests in it.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> live.collect(query).orElseThrow().canary().requests(), n -> n == 0);
+
+    CanaryWindow window =
+        new PrometheusApiSource(prometheusUrl, "namespace", whileTrafficRan)
+            .collect(query)
+            .orElseThrow();
+    assertThat(window.canary().requests()).isGreaterThanOrEqualTo(200);
+    assertThat(window.stable().requests()).isGreaterThanOrEqualTo(200);
+    assertThat(window.canary().errorRate()).isCloseTo(0.1, within(0.01));
+    assertThat(window.canary().answered()).isGreaterThanOrEqualTo(180);
+    assertThat(window.canary().latencyP95Seconds()).isBetween(0.1, 0.5);
+    assertThat(window.canary().outputTokensPerRequest()).isCloseTo(50.0, within(0.5));
+    assertThat(CanaryAnalyzer.judge(null, window).verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+  }
+
+  /** Enough requests of both arms in one window for a verdict (the analyzer's minimum: 50). */
+  private static CanaryWindow awaitFigures(PrometheusApiSource source, CanaryQuery query) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> source.collect(query).orElseThrow(),
+            w -> w.canary().requests() >= 200 && w.stable().requests() >= 200);
   }
 }
