@@ -117,7 +117,10 @@ public final class RequestLogWriter {
         json.writeFieldName(Field.TTFT_MS.json);
         json.writeNumber(Math.round(ttftMs * 10) / 10.0);
       }
-      TokenUsage usage = ctx.usage();
+      // A stream that ended without usage has the estimate its consumer's budget was charged
+      // instead, marked usage_estimated after cost_usd.
+      TokenUsage estimated = ctx.usage() == null ? ctx.estimatedUsage() : null;
+      TokenUsage usage = estimated == null ? ctx.usage() : estimated;
       if (usage != null) {
         json.writeFieldName(Field.INPUT_TOKENS.json);
         json.writeNumber(usage.inputTokens());
@@ -139,6 +142,10 @@ public final class RequestLogWriter {
       } else {
         json.writeFieldName(Field.COST_USD.json);
         json.writeNumber(cost.doubleValue());
+      }
+      if (estimated != null) {
+        json.writeFieldName(Field.USAGE_ESTIMATED.json);
+        json.writeBoolean(true);
       }
       json.writeFieldName(Field.FINISH_REASON.json);
       json.writeString(ctx.finishReason());
@@ -265,6 +272,7 @@ public final class RequestLogWriter {
     CACHED_TOKENS("cached_tokens"),
     CACHE_WRITE_TOKENS("cache_write_tokens"),
     COST_USD("cost_usd"),
+    USAGE_ESTIMATED("usage_estimated"),
     FINISH_REASON("finish_reason"),
     REQUEST_BODY("request_body"),
     RESPONSE_BODY("response_body"),

@@ -247,6 +247,12 @@ public final class GatewayMetrics {
     }
     if (ctx.costUsd() != null) {
       meters.cost().increment(ctx.costUsd());
+      if (ctx.estimatedUsage() != null) {
+        // What a consumer was charged for a stream that ended without usage: in the cost above (as
+        // in its spend), and apart here, since no provider reported it. Its tokens are no reported
+        // usage, so gen_ai.client.token.usage leaves them out.
+        meters.estimatedCost().increment(ctx.costUsd());
+      }
     }
     if ("content_filter".equals(ctx.finishReason()) || ctx.refused()) {
       meters.refusals().increment();
@@ -324,6 +330,7 @@ public final class GatewayMetrics {
     private final Map<String, Timer> ttfts = new ConcurrentHashMap<>();
     private final Map<String, Timer> timesPerOutputToken = new ConcurrentHashMap<>();
     private volatile Counter cost;
+    private volatile Counter estimatedCost;
     private volatile Counter refusals;
     private volatile Counter shadowCopies;
 
@@ -455,6 +462,23 @@ public final class GatewayMetrics {
                 .tags(tags)
                 .register(registry);
         cost = counter;
+      }
+      return counter;
+    }
+
+    /** Registered on the first estimate, so routes without one show no series. */
+    Counter estimatedCost() {
+      Counter counter = estimatedCost;
+      if (counter == null) {
+        counter =
+            Counter.builder("switchboard_estimated_cost")
+                .description(
+                    "Of switchboard_cost: what consumers were charged by estimate for streams that"
+                        + " ended without the provider's usage")
+                .baseUnit("usd")
+                .tags(tags)
+                .register(registry);
+        estimatedCost = counter;
       }
       return counter;
     }

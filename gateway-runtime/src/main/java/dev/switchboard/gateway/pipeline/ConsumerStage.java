@@ -288,6 +288,9 @@ public final class ConsumerStage implements Stage {
     caller.consumerTicket(null);
     RequestContext ctx = exchange.ctx();
     ConsumerPolicy consumer = caller.consumer();
+    // Here, not when the admission's future calls back: AccountStage, walked back after this
+    // stage, logs and counts what the request was charged.
+    long estimateNanoUsd = chargeEstimate(pending, ctx);
     pending
         .ticket()
         .onSuccess(
@@ -314,16 +317,16 @@ public final class ConsumerStage implements Stage {
                 Double usd = Pricing.costUsd(ctx.target(), usage, at);
                 cost = usd == null ? 0 : Spend.toNanos(usd);
                 tokens = usage.inputTokens() + usage.outputTokens();
-              } else if (ctx.stream()
-                  && ctx.target() != null
-                  && (ctx.status() < 400 || ctx.ttftMs() != null)) {
-                // A stream that ended without usage (the client left, the upstream cut it short):
-                // settle an estimate and release the rest of the reservation.
+              } else if (ctx.estimatedUsage() != null) {
+                // A stream that ended without usage: settle the estimate charged on the way back
+                // and release the rest of the reservation.
+                cost = estimateNanoUsd;
+                tokens = ctx.estimatedUsage().inputTokens() + ctx.estimatedUsage().outputTokens();
+              } else if (endedWithoutUsage(ctx)) {
+                // The same without a budget (rate limits only): no cost, the estimate's tokens.
                 TokenUsage estimate = estimate(pending, ctx);
-                Double usd = Pricing.costUsd(ctx.target(), estimate, at);
-                cost =
-                    Math.min(pending.call().reserveNanoUsd(), usd == null ? 0 : Spend.toNanos(usd));
                 tokens = estimate.inputTokens() + estimate.outputTokens();
+                cost = 0;
               } else if (ctx.target() != null && ctx.status() < 400) {
                 // A whole answer without usage (a provider that reports none): the reservation
                 // stands, since its text is not counted.
@@ -334,6 +337,36 @@ public final class ConsumerStage implements Stage {
               metrics.spend(consumer, Spend.toUsd(cost), tokens);
               limiter.settle(ticket, SettleCall.of(pending.call(), nowMs, cost, tokens));
             });
+  }
+
+  /** Whether {@code ctx} is a stream that was answered and ended without the provider's usage. */
+  private static boolean endedWithoutUsage(RequestContext ctx) {
+    return ctx.usage() == null
+        && ctx.stream()
+        && ctx.target() != null
+        && (ctx.status() < 400 || ctx.ttftMs() != null);
+  }
+
+  /**
+   * Charges a budgeted consumer's stream that ended without usage (the client left, the upstream
+   * cut it short) its {@link #estimate}, never more than was reserved, and records both on {@code
+   * ctx} for the request log and the cost metric. A consumer without a budget reserved nothing and
+   * is charged no cost (its relayed text is not counted either).
+   *
+   * @return the nano-USD charged, 0 when this is not such a stream
+   */
+  private long chargeEstimate(Pending pending, RequestContext ctx) {
+    long reserved = pending.call().reserveNanoUsd();
+    if (reserved <= 0 || !endedWithoutUsage(ctx)) {
+      return 0;
+    }
+    TokenUsage estimate = estimate(pending, ctx);
+    // At the prices in force now, as a reported usage's cost_usd (its price window applies).
+    Double usd =
+        Pricing.costUsd(ctx.target(), estimate, Instant.ofEpochMilli(clock.currentTimeMillis()));
+    long charged = Math.min(reserved, usd == null ? 0 : Spend.toNanos(usd));
+    ctx.chargedEstimate(estimate, Spend.toUsd(charged));
+    return charged;
   }
 
   /**

@@ -57,6 +57,7 @@ public final class RequestContext {
   private boolean shadow;
   private Long endNanos;
   private TokenUsage usage;
+  private TokenUsage estimatedUsage;
   private Double costUsd;
   private String finishReason;
   private boolean refused;
@@ -532,6 +533,25 @@ public final class RequestContext {
 
   public void usage(TokenUsage usage) {
     this.usage = usage;
+  }
+
+  /**
+   * The estimate a consumer's budget was charged for a stream that ended without usage (null
+   * otherwise): the request log writes its tokens, marked {@code usage_estimated}. Never {@link
+   * #usage()}, which is what the provider reported and what the token metric and the observed token
+   * mix count.
+   */
+  public TokenUsage estimatedUsage() {
+    return estimatedUsage;
+  }
+
+  /**
+   * Records the estimate charged for a stream that ended without usage and what it cost ({@code
+   * costUsd}, as charged: never more than was reserved).
+   */
+  public void chargedEstimate(TokenUsage estimate, double costUsd) {
+    this.estimatedUsage = estimate;
+    this.costUsd = costUsd;
   }
 
   public Double costUsd() {
