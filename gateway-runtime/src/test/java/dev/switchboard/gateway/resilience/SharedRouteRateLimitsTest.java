@@ -295,11 +295,29 @@ class SharedRouteRateLimitsTest {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(() -> assertThat(bucketLevel("generous", ":r:")).isEqualTo(left));
-    // The clock stands still again: of 1,200 more, exactly the 717 left fit, whichever replica
-    // holds what.
+    // The clock stands still again: of 1,200 more, never more than the 717 left fit, whichever
+    // replica holds what. A replica may end the burst holding a few it took ahead of need (an
+    // allowance is refilled while it runs low) after its own requests were all answered, while
+    // the others refused theirs: those few are not lost, they go back on its next idle check.
     List<HttpResponse<String>> second = burst(1_200, "generous", "sk-app-generous-2");
-    assertThat(second.stream().filter(r -> r.statusCode() == 200).count()).isEqualTo(left);
-    assertThat(second.stream().filter(r -> r.statusCode() == 429).count()).isEqualTo(1_200 - left);
+    long admitted = second.stream().filter(r -> r.statusCode() == 200).count();
+    assertThat(admitted).isLessThanOrEqualTo(left);
+    // At most what the three replicas can hold is left unused (1 % of the limit each).
+    assertThat(admitted)
+        .isGreaterThanOrEqualTo(
+            left - 3 * dev.switchboard.gateway.state.AllowanceRules.requestTarget(GENEROUS_RPM));
+    assertThat(second.stream().filter(r -> r.statusCode() == 429).count())
+        .isEqualTo(1_200 - admitted);
+    if (admitted < left) {
+      // Some were held when the burst ended: idle for a second, they come back with the second's
+      // refill (the give-back runs the bucket's script, which refills it), so the bucket shows
+      // exactly the limit less what the burst admitted — nothing lost, nothing taken twice.
+      clock.advance(1_020);
+      long rest = left - admitted + GENEROUS_RPM * 1_020L / 60_000;
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(bucketLevel("generous", ":r:")).isEqualTo(rest));
+    }
   }
 
   /** The level of the busy route's token bucket in Redis. */
