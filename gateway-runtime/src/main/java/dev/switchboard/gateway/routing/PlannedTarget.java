@@ -8,9 +8,9 @@ import dev.switchboard.contract.RoutingTable;
  * from ({@code stable} or {@code canary}; {@code drift} for the operator's drift checks), so
  * metrics can compare the two arms.
  *
- * @param id {@code provider/model}, the identity used in metrics, stats and logs; made once per
- *     planned target (a route's are planned for each request it resolves), as the id is read
- *     several times per request
+ * @param id {@code provider/model}, the identity used in metrics, stats and logs; made once here,
+ *     as a table's planned targets are made once (on first use) and the id is read several times
+ *     per request
  */
 public record PlannedTarget(
     RoutingTable.Target target, RoutingTable.Provider provider, String arm, String id) {

@@ -40,6 +40,7 @@ public final class RoutingSnapshot {
       route.aliases().forEach(alias -> index.put(alias, route));
     }
     this.routesByModelName = Collections.unmodifiableMap(index);
+    this.planned = plannedSlots(table.routes().size());
   }
 
   /** Indexes a table that {@code RoutingTableValidator} has already accepted. */
@@ -228,7 +229,39 @@ public final class RoutingSnapshot {
     return true;
   }
 
+  /**
+   * Slots of the planned targets of a target list of this table (a route's, a rule's, a canary's;
+   * by the list's identity and the arm): a request resolving a route used to plan its targets again
+   * — a planned target and its {@code provider/model} id per target, and two lists — although they
+   * are the same for every request until the next reload. Made on first use, so a table's unused
+   * routes cost nothing but their slot; a collision only means planning again. Every field of an
+   * entry is final, so another event loop reads it whole without a lock.
+   */
+  private final Planned[] planned;
+
+  private record Planned(
+      List<RoutingTable.Target> targets, String arm, List<PlannedTarget> planned) {}
+
+  /** Slots for a table of {@code routes} routes: four per route, 64 to 65,536. */
+  private static Planned[] plannedSlots(int routes) {
+    int wanted = Math.max(64, Math.min(1 << 16, routes * 4));
+    return new Planned[Integer.highestOneBit(wanted - 1) << 1];
+  }
+
   private List<PlannedTarget> planned(List<RoutingTable.Target> targets, String arm) {
+    int slot =
+        (System.identityHashCode(targets) * 31 + System.identityHashCode(arm))
+            & (planned.length - 1);
+    Planned known = planned[slot];
+    if (known != null && known.targets() == targets && known.arm() == arm) {
+      return known.planned();
+    }
+    List<PlannedTarget> made = plan(targets, arm);
+    planned[slot] = new Planned(targets, arm, made);
+    return made;
+  }
+
+  private List<PlannedTarget> plan(List<RoutingTable.Target> targets, String arm) {
     List<PlannedTarget> out = new ArrayList<>(targets.size());
     for (RoutingTable.Target t : targets) {
       // The validator guarantees every target's provider exists in the table.

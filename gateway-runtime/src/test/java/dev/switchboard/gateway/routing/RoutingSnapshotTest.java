@@ -40,6 +40,42 @@ class RoutingSnapshotTest {
   }
 
   @Test
+  void aTablesTargetsArePlannedOnceAndEachListKeepsItsOwn() {
+    ResolvedRoute first = snapshot.resolve("chat", headers(Map.of())).orElseThrow();
+    ResolvedRoute again = snapshot.resolve("gpt-4o", headers(Map.of())).orElseThrow();
+    // The same planned targets for every request until the next table, not planned again.
+    assertThat(again.candidates()).isSameAs(first.candidates());
+    assertThat(again.canaryCandidates()).isSameAs(first.canaryCandidates());
+    assertThat(first.candidates()).extracting(PlannedTarget::id).containsExactly("p/default-model");
+    assertThat(first.candidates())
+        .extracting(PlannedTarget::arm)
+        .containsOnly(PlannedTarget.STABLE);
+    assertThat(first.canaryCandidates())
+        .extracting(PlannedTarget::id, PlannedTarget::arm)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("p/next-model", PlannedTarget.CANARY));
+    // A rule's list is its own, whichever was planned first.
+    ResolvedRoute summarising =
+        snapshot
+            .resolve("chat", headers(Map.of("x-switchboard-task", "summarization")))
+            .orElseThrow();
+    assertThat(summarising.candidates())
+        .extracting(PlannedTarget::id)
+        .containsExactly("p/cheap-model");
+    assertThat(snapshot.resolve("chat", headers(Map.of())).orElseThrow().candidates())
+        .isSameAs(first.candidates());
+    // Another table (a reload) plans its own, with its own provider entry.
+    RoutingSnapshot reloaded =
+        RoutingSnapshot.of(
+            TestTables.table(
+                List.of(provider("p", "http://127.0.0.1:2/v1", false)), List.of(ROUTE)),
+            Instant.EPOCH);
+    List<PlannedTarget> after =
+        reloaded.resolve("chat", headers(Map.of())).orElseThrow().candidates();
+    assertThat(after).isNotSameAs(first.candidates());
+    assertThat(after.get(0).provider().baseUrl()).isEqualTo("http://127.0.0.1:2/v1");
+  }
+
+  @Test
   void resolvesNamesAndAliasesButNotUnknownModels() {
     assertThat(snapshot.resolve("chat", headers(Map.of()))).isPresent();
     assertThat(snapshot.resolve("gpt-4o", headers(Map.of())))
