@@ -71,6 +71,19 @@ public final class IdentifyStage implements Stage {
               "missing_api_key",
               "unauthenticated"));
     }
+    if (caller.presentsTwoKeys()) {
+      refuse("conflicting");
+      // Neither key is named: one of them may be a real key of another service.
+      throw new ApiException(
+          new OpenAiError(
+              401,
+              "The request carries two different API keys (in Authorization, api-key or"
+                  + " x-api-key). Send one consumer key; the same key in several headers is fine.",
+              "invalid_request_error",
+              null,
+              "invalid_api_key",
+              "unauthenticated"));
+    }
     ConsumerPolicy consumer = directory.lookup(digest);
     if (consumer == null) {
       refuse("unknown");

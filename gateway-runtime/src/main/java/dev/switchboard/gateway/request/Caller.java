@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.request;
 
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.Function;
 
@@ -61,6 +63,38 @@ public final class Caller {
       keyDigest = token == null || token.isBlank() ? null : KeyDigest.bytes(token.strip());
     }
     return keyDigest;
+  }
+
+  /**
+   * Whether the caller presents two different keys, in two of {@code Authorization: Bearer}, {@code
+   * api-key} and {@code x-api-key}. Such a request is refused where keys are required: by {@link
+   * #keyDigest}'s order alone it would be served as whichever consumer holds the key in the header
+   * read first, so a proxy that adds its own header, or a client that mixes two keys, would pick a
+   * consumer nobody chose. The same key in several headers (clients that set every header they
+   * know) is one key. Two header lookups beyond {@link #keyDigest}'s; bytes only with two keys.
+   */
+  public boolean presentsTwoKeys() {
+    String authorization = presented(bearer(headers.apply("authorization")));
+    String apiKey = presented(headers.apply("api-key"));
+    String xApiKey = presented(headers.apply("x-api-key"));
+    return differ(authorization, apiKey)
+        || differ(authorization, xApiKey)
+        || differ(apiKey, xApiKey);
+  }
+
+  private static String presented(String token) {
+    return token == null || token.isBlank() ? null : token.strip();
+  }
+
+  /**
+   * Whether two presented keys differ. Both come from the caller, so no comparison time tells it
+   * anything; constant time all the same, as every key comparison of the gateway is.
+   */
+  private static boolean differ(String a, String b) {
+    return a != null
+        && b != null
+        && !MessageDigest.isEqual(
+            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String bearer(String auth) {
