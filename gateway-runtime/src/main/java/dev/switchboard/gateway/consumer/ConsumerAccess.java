@@ -76,6 +76,14 @@ public final class ConsumerAccess {
         origin,
         directory.size(),
         directory.required() ? "required" : "not required");
+    if (!directory.sharingAKey().isEmpty()) {
+      // Names only: the key's hash is as secret here as anywhere.
+      LOG.warn(
+          "{}: consumers {} hold a key another consumer holds too; that key is refused for each"
+              + " until each has its own",
+          origin,
+          directory.sharingAKey());
+    }
     onChange.accept(directory);
     return true;
   }

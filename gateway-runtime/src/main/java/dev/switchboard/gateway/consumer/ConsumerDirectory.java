@@ -19,7 +19,7 @@ import java.util.TreeSet;
 public final class ConsumerDirectory {
 
   private static final ConsumerDirectory OPEN =
-      new ConsumerDirectory(Map.of(), false, 0, Set.of(), List.of(), List.of());
+      new ConsumerDirectory(Map.of(), false, 0, Set.of(), List.of(), List.of(), List.of());
 
   private record Entry(byte[] digest, ConsumerPolicy consumer) {}
 
@@ -29,6 +29,7 @@ public final class ConsumerDirectory {
   private final Set<String> labelKeys;
   private final List<ConsumerPolicy> policies;
   private final List<byte[]> operatorDigests;
+  private final List<String> sharingAKey;
 
   private ConsumerDirectory(
       Map<Long, List<Entry>> byPrefix,
@@ -36,7 +37,9 @@ public final class ConsumerDirectory {
       int consumers,
       Set<String> labelKeys,
       List<ConsumerPolicy> policies,
-      List<byte[]> operatorDigests) {
+      List<byte[]> operatorDigests,
+      List<String> sharingAKey) {
+    this.sharingAKey = sharingAKey;
     this.policies = policies;
     this.operatorDigests = operatorDigests;
     this.byPrefix = byPrefix;
@@ -71,11 +74,28 @@ public final class ConsumerDirectory {
     HexFormat hex = HexFormat.of();
     Set<String> labelKeys = new TreeSet<>();
     List<ConsumerPolicy> policies = new java.util.ArrayList<>();
+    // A key two consumers hold is nobody's (as the operator renders it: who would pay?), not the
+    // key of whichever the table lists last. Only a hand-written table (file mode) can have one.
+    Map<String, Integer> holders = new HashMap<>();
+    for (int i = 0; i < table.consumers().size(); i++) {
+      for (String hash : table.consumers().get(i).keySha256()) {
+        holders.merge(hash, i, (a, b) -> a.intValue() == b.intValue() ? a : -1);
+      }
+    }
+    Set<String> sharing = new TreeSet<>();
     for (ConsumerTable.Consumer c : table.consumers()) {
       labelKeys.addAll(c.labels().keySet());
       ConsumerPolicy policy = new ConsumerPolicy(c);
       policies.add(policy);
+      Set<String> added = new java.util.HashSet<>();
       for (String hash : c.keySha256()) {
+        if (holders.get(hash) < 0) {
+          sharing.add(c.name());
+          continue;
+        }
+        if (!added.add(hash)) {
+          continue; // listed twice for this consumer: one entry
+        }
         byte[] digest = hex.parseHex(hash);
         byPrefix
             .computeIfAbsent(prefix(digest), k -> new java.util.ArrayList<>(1))
@@ -92,7 +112,16 @@ public final class ConsumerDirectory {
         List.copyOf(policies),
         java.util.stream.Stream.concat(table.operatorKeySha256().stream(), adminKeySha256.stream())
             .map(hex::parseHex)
-            .toList());
+            .toList(),
+        List.copyOf(sharing));
+  }
+
+  /**
+   * The consumers holding a key that another consumer of the table holds too, by name (sorted):
+   * such a key is refused for each of them.
+   */
+  public List<String> sharingAKey() {
+    return sharingAKey;
   }
 
   /**
