@@ -256,7 +256,7 @@ public final class InfoHandlers {
       RoutingContext rc,
       IdentifyStage identify,
       java.util.function.BiConsumer<RoutingContext, OpenAiError> refuse) {
-    Caller caller = new Caller(rc.request()::getHeader);
+    Caller caller = new Caller(rc.request()::getHeader, rc.request().headers()::getAll);
     try {
       identify.identify(caller);
     } catch (ApiException refused) {

@@ -165,7 +165,7 @@ public final class ResponsesStateHandler {
         });
     Caller identified;
     try {
-      identified = new Caller(rc.request()::getHeader);
+      identified = new Caller(rc.request()::getHeader, rc.request().headers()::getAll);
       identify.identify(identified);
     } catch (ApiException refused) {
       call.fail(refused.error());

@@ -35,7 +35,7 @@ public final class IdentifyStage implements Stage {
 
   @Override
   public boolean forward(Exchange exchange) {
-    Caller caller = new Caller(exchange.headers());
+    Caller caller = new Caller(exchange.headers(), exchange.request().headers()::getAll);
     exchange.caller(caller);
     if (exchange.internal()) {
       return true; // the operator's drift check presents no consumer key, and needs none

@@ -4,6 +4,7 @@ import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -18,7 +19,11 @@ public final class Caller {
   /** The identity of callers that present no key: they share one anonymous bucket. */
   public static final String ANONYMOUS = "anonymous";
 
+  /** The headers a key may come in, in the order {@link #keyDigest} reads them. */
+  private static final String[] KEY_HEADERS = {"authorization", "api-key", "x-api-key"};
+
   private final Function<String, String> headers;
+  private final Function<String, List<String>> allValues;
   private String apiKeyHash;
   private boolean digested;
   private byte[] keyDigest;
@@ -29,7 +34,17 @@ public final class Caller {
    * @param headers request header lookup (case-insensitive)
    */
   public Caller(Function<String, String> headers) {
+    this(headers, null);
+  }
+
+  /**
+   * @param headers request header lookup (case-insensitive)
+   * @param allValues every value of a request header (case-insensitive), for {@link
+   *     #presentsTwoKeys} to see one key header given twice; null: the first value only
+   */
+  public Caller(Function<String, String> headers, Function<String, List<String>> allValues) {
     this.headers = headers;
+    this.allValues = allValues;
   }
 
   /** A request header, or null. */
@@ -66,20 +81,35 @@ public final class Caller {
   }
 
   /**
-   * Whether the caller presents two different keys, in two of {@code Authorization: Bearer}, {@code
-   * api-key} and {@code x-api-key}. Such a request is refused where keys are required: by {@link
-   * #keyDigest}'s order alone it would be served as whichever consumer holds the key in the header
-   * read first, so a proxy that adds its own header, or a client that mixes two keys, would pick a
-   * consumer nobody chose. The same key in several headers (clients that set every header they
-   * know) is one key. Two header lookups beyond {@link #keyDigest}'s; bytes only with two keys.
+   * Whether the caller presents two different keys: in two of {@code Authorization: Bearer}, {@code
+   * api-key} and {@code x-api-key}, or in one of them given twice. Such a request is refused where
+   * keys are required: by {@link #keyDigest}'s order alone it would be served as whichever consumer
+   * holds the key read first, so a proxy that adds its own header, or a client that mixes two keys,
+   * would pick a consumer nobody chose. The same key in several headers (clients that set every
+   * header they know) is one key. Costs three header lookups and, for each key header present (one,
+   * as a rule), the list of its values; bytes only with two keys.
    */
   public boolean presentsTwoKeys() {
-    String authorization = presented(bearer(headers.apply("authorization")));
-    String apiKey = presented(headers.apply("api-key"));
-    String xApiKey = presented(headers.apply("x-api-key"));
-    return differ(authorization, apiKey)
-        || differ(authorization, xApiKey)
-        || differ(apiKey, xApiKey);
+    String first = null;
+    for (String name : KEY_HEADERS) {
+      String value = headers.apply(name);
+      if (value == null) {
+        continue;
+      }
+      List<String> values = allValues == null ? List.of(value) : allValues.apply(name);
+      for (String each : values) {
+        String key = presented(name.equals("authorization") ? bearer(each) : each);
+        if (key == null) {
+          continue;
+        }
+        if (first == null) {
+          first = key;
+        } else if (differ(first, key)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static String presented(String token) {

@@ -114,6 +114,36 @@ class ConsumerKeyPresentationTest {
   }
 
   @Test
+  void oneKeyHeaderGivenTwiceWithTwoKeysIsRefused() throws Exception {
+    for (String[] twice :
+        List.of(
+            new String[] {"authorization", "Bearer sk-chat", "Bearer sk-all"},
+            new String[] {"x-api-key", "sk-chat", "sk-all"},
+            new String[] {"api-key", "sk-all", "sk-chat"})) {
+      HttpResponse<String> answer =
+          gateway.send(
+              HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/models"))
+                  .timeout(Duration.ofSeconds(10))
+                  .header(twice[0], twice[1])
+                  .header(twice[0], twice[2])
+                  .GET()
+                  .build());
+      assertThat(answer.statusCode()).as(twice[0]).isEqualTo(401);
+      assertThat(answer.body()).doesNotContain("sk-chat", "sk-all");
+    }
+    // The same key twice is one key.
+    HttpResponse<String> same =
+        gateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/models"))
+                .timeout(Duration.ofSeconds(10))
+                .header("x-api-key", "sk-all")
+                .header("x-api-key", "sk-all")
+                .GET()
+                .build());
+    assertThat(same.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void onTheMessagesDoorTwoKeysAreRefusedInAnthropicsShape() throws Exception {
     HttpResponse<String> answer =
         gateway.send(
