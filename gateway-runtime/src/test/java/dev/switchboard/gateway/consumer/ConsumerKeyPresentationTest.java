@@ -166,6 +166,16 @@ class ConsumerKeyPresentationTest {
   }
 
   @Test
+  void aKeyThatIsPartOfAnotherIsNoKey() throws Exception {
+    for (String near : List.of("sk-al", "sk-all-", "sk-allx", "xsk-all", "sk-all\tx")) {
+      HttpResponse<String> answer = models("", Map.of("x-api-key", near));
+      assertThat(answer.statusCode()).as(near).isEqualTo(401);
+      assertThat(GatewayHarness.json(answer.body()).at("/error/code").asText())
+          .isEqualTo("invalid_api_key");
+    }
+  }
+
+  @Test
   void aKeyInTheQueryStringIsNoKey() throws Exception {
     for (String query : List.of("?key=sk-all", "?api_key=sk-all", "?api-key=sk-all")) {
       HttpResponse<String> answer = models(query, Map.of());
