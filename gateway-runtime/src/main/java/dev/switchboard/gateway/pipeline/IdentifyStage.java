@@ -35,7 +35,12 @@ public final class IdentifyStage implements Stage {
 
   @Override
   public boolean forward(Exchange exchange) {
-    Caller caller = new Caller(exchange.headers(), exchange.request().headers()::getAll);
+    // Every value of a key header only where keys are required (two keys are refused there): open
+    // access allocates nothing for it.
+    Caller caller =
+        access.directory().required()
+            ? new Caller(exchange.headers(), exchange.request().headers()::getAll)
+            : new Caller(exchange.headers());
     exchange.caller(caller);
     if (exchange.internal()) {
       return true; // the operator's drift check presents no consumer key, and needs none
