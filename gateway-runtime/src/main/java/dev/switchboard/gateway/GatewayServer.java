@@ -196,11 +196,12 @@ public final class GatewayServer {
                 .ifPresent(s -> clients.retainOnly(s.table(), POOL_RETIRE_DELAY_MS, POOL_DRAIN_MS));
           }
         });
-    // Live stats forget removed routes and targets, so they neither show nor pile up.
+    // Live stats and /metrics forget removed routes and targets, so they neither show nor pile up.
     state.addReloadListener(
         result -> {
           if (result.applied()) {
             state.current().ifPresent(s -> stats.retainOnly(s.table()));
+            state.current().ifPresent(s -> metrics.retainOnly(s.table()));
           }
         });
     // Response caches follow the table: a route that lost its cache gives its bytes back now.
@@ -217,6 +218,12 @@ public final class GatewayServer {
     ModelVersionTracker versions = new ModelVersionTracker(metrics.registry(), clock);
     // Every answered request tells the response cache which version its target serves now.
     versions.onVersion(responseCache::served);
+    state.addReloadListener(
+        result -> {
+          if (result.applied()) {
+            state.current().ifPresent(s -> versions.retainOnly(s.table()));
+          }
+        });
     AttemptPlanner planner =
         new AttemptPlanner(
             () -> ThreadLocalRandom.current().nextDouble(),

@@ -699,6 +699,25 @@ public record RoutingTable(
       this(name, model, aliases, policy, revision, targets, rules, canary, null);
     }
 
+    /**
+     * Every target the route can send to (or measure): its own, its rules', its canary arm's and
+     * its evaluation's candidates, in that order, duplicates kept. What a replica may hold state
+     * and metrics for on this route; a target in none of them is gone from the route.
+     */
+    @JsonIgnore
+    public List<Target> everyTarget() {
+      List<Target> all = new java.util.ArrayList<>(targets);
+      rules.forEach(r -> all.addAll(r.targets()));
+      if (canary != null) {
+        all.addAll(canary.targets());
+        canary.rules().forEach(r -> all.addAll(r.targets()));
+      }
+      if (evaluation != null) {
+        all.addAll(evaluation.candidates());
+      }
+      return all;
+    }
+
     /** The same route with another canary arm (null: none). */
     public Route withCanary(Canary next) {
       return new Route(name, model, aliases, policy, revision, targets, rules, next, evaluation);

@@ -1,12 +1,17 @@
 package dev.switchboard.gateway.determinism;
 
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiConsumer;
@@ -155,6 +160,32 @@ public final class ModelVersionTracker {
             .tag("model_version", nullToEmpty(now.version()))
             .tag("fingerprint", nullToEmpty(now.fingerprint()))
             .register(registry));
+  }
+
+  /**
+   * Forgets the targets no route of the newly applied {@code table} has any more (its own, rule,
+   * canary or evaluation targets), with their series: a model upgraded in a route, or a provider
+   * renamed, would otherwise leave its info, change and counter series on {@code /metrics} for the
+   * replica's life. A target that comes back starts afresh (its first answer is no change).
+   */
+  public synchronized void retainOnly(RoutingTable table) {
+    Set<String> live = new HashSet<>();
+    table.routes().forEach(r -> r.everyTarget().forEach(t -> live.add(t.id())));
+    for (String target : List.copyOf(seen.keySet())) {
+      if (!live.contains(target)) {
+        seen.remove(target);
+        lastChange.remove(target);
+        remove(infoGauges.remove(target));
+        remove(changeGauges.remove(target));
+        remove(registry.find("switchboard_model_version_changes").tag("target", target).counter());
+      }
+    }
+  }
+
+  private void remove(Meter meter) {
+    if (meter != null) {
+      registry.remove(meter);
+    }
   }
 
   /** What {@code target} answers with now, if it answered yet. */

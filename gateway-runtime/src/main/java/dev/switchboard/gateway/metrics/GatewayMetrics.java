@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.metrics;
 
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -9,6 +10,7 @@ import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -16,11 +18,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The gateway's Prometheus metrics. Names follow the OpenTelemetry GenAI semantic conventions where
@@ -75,6 +81,60 @@ public final class GatewayMetrics {
       // Only the running version is present: a dashboard can count replicas per version.
       configVersionInfo.setLabelValues(result.configVersion());
       configVersion.set(result.configVersion());
+    }
+  }
+
+  /**
+   * Stops exporting what the newly applied {@code table} no longer has: the series of routes gone
+   * from it, of targets gone from a route (a model upgraded, a canary arm ended) and of providers
+   * gone, with the meters cached for them. Otherwise every route, target and provider a table ever
+   * named would stay on {@code /metrics} for the replica's life (each with its duration and token
+   * histograms, a hundred-odd series): routes created and deleted over months, or renamed, would
+   * grow every scrape without bound. A request of the old table finishing afterwards registers its
+   * series again; the next reload removes them. A counter that comes back starts from zero, which
+   * Prometheus' {@code rate}/{@code increase} and the operator's canary analysis read as a restart.
+   */
+  public void retainOnly(RoutingTable table) {
+    Set<String> routes = new HashSet<>();
+    Set<TargetKey> targets = new HashSet<>();
+    for (RoutingTable.Route route : table.routes()) {
+      routes.add(route.name());
+      for (RoutingTable.Target t : route.everyTarget()) {
+        targets.add(new TargetKey(route.name(), t.provider(), t.model(), NONE));
+      }
+    }
+    Set<String> providers = table.providers().keySet();
+    Predicate<TargetKey> gone =
+        key ->
+            key.route().equals(NONE)
+                // No route resolved (a stored-response call): kept while its provider stays.
+                ? !key.provider().equals(NONE) && !providers.contains(key.provider())
+                : !routes.contains(key.route())
+                    || !key.provider().equals(NONE)
+                        && !targets.contains(
+                            new TargetKey(key.route(), key.provider(), key.targetModel(), NONE));
+    for (TargetKey key : List.copyOf(byTarget.keySet())) {
+      if (gone.test(key)) {
+        TargetMeters meters = byTarget.remove(key);
+        if (meters != null) {
+          meters.removeFrom(registry);
+        }
+      }
+    }
+    for (String route : List.copyOf(cacheMeters.keySet())) {
+      if (!routes.contains(route)) {
+        CacheMeters meters = cacheMeters.remove(route);
+        if (meters != null) {
+          meters.removeFrom(registry);
+        }
+      }
+    }
+    // The semantic cache's embedding counters are registered per call (not cached): by tag.
+    for (Meter meter : List.copyOf(registry.getMeters())) {
+      if (meter.getId().getName().startsWith("switchboard_cache_embedding")
+          && !routes.contains(meter.getId().getTag("route"))) {
+        registry.remove(meter);
+      }
     }
   }
 
@@ -151,6 +211,12 @@ public final class GatewayMetrics {
               .description("How long the answers served from cache took when they were produced")
               .tag("route", route)
               .register(registry);
+    }
+
+    void removeFrom(MeterRegistry from) {
+      from.remove(savedUsd);
+      from.remove(savedSeconds);
+      requests.values().forEach(from::remove);
     }
 
     Counter requests(String outcome) {
@@ -341,6 +407,26 @@ public final class GatewayMetrics {
               "provider", key.provider(),
               "target_model", key.targetModel(),
               "arm", key.arm());
+    }
+
+    /** Removes every meter registered here from {@code from}. */
+    void removeFrom(MeterRegistry from) {
+      attempts.values().forEach(from::remove);
+      upstreamErrors.values().forEach(from::remove);
+      errors.values().forEach(from::remove);
+      durations.values().forEach(from::remove);
+      ttfts.values().forEach(from::remove);
+      timesPerOutputToken.values().forEach(from::remove);
+      for (DistributionSummary summary : tokens) {
+        if (summary != null) {
+          from.remove(summary);
+        }
+      }
+      for (Meter meter : new Meter[] {cost, refusals, shadowCopies}) {
+        if (meter != null) {
+          from.remove(meter);
+        }
+      }
     }
 
     Counter attempts(String outcome) {

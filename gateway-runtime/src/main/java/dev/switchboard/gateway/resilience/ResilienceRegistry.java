@@ -444,6 +444,19 @@ public final class ResilienceRegistry {
       }
     }
     budgets.keySet().retainAll(liveRoutes);
+    // Their counters too: a target or route gone would stay on /metrics for the replica's life.
+    Set<String> measured = new HashSet<>();
+    table.routes().forEach(r -> r.everyTarget().forEach(t -> measured.add(t.id())));
+    for (Meter m : meters.find("switchboard_resilience_skips").meters()) {
+      if (!measured.contains(m.getId().getTag("target"))) {
+        meters.remove(m);
+      }
+    }
+    for (Meter m : meters.find("switchboard_retry_budget_exhausted").meters()) {
+      if (!liveRoutes.contains(m.getId().getTag("route"))) {
+        meters.remove(m);
+      }
+    }
     coolDownUntil.keySet().retainAll(liveTargets);
     accountHeldUntil.keySet().retainAll(providers.keySet());
     for (String name : new ArrayList<>(guards.keySet())) {

@@ -146,6 +146,43 @@ class HotReloadIT {
     }
   }
 
+  /**
+   * /metrics shows the targets of the table in force: the request series, attempts and model
+   * version of a target a reload removed go with it, so reloads do not pile up series.
+   */
+  @Test
+  void theMetricsForgetATargetTheNewTableRemoved() throws Exception {
+    try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1", "mock-b", "sk-1"))) {
+      assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
+          .isEqualTo(200);
+      assertThat(targetSeries(gateway, "mock-a")).isNotEmpty();
+
+      gateway.writeTable(version(gateway.mock(), 1));
+      gateway.awaitConfigVersion(RoutingTableCodec.configVersionOf(version(gateway.mock(), 1)));
+      assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
+          .isEqualTo(200);
+
+      assertThat(targetSeries(gateway, "mock-b")).isNotEmpty();
+      assertThat(targetSeries(gateway, "mock-a")).isEmpty();
+    }
+  }
+
+  /** The per-target request, attempt and model-version series of {@code provider}. */
+  private static List<String> targetSeries(GatewayHarness gateway, String provider)
+      throws Exception {
+    return gateway
+        .admin("/metrics")
+        .body()
+        .lines()
+        .filter(
+            l ->
+                l.startsWith("gen_ai_client_operation_duration_seconds_count")
+                    || l.startsWith("switchboard_upstream_attempts_total")
+                    || l.startsWith("switchboard_model_version_info"))
+        .filter(l -> l.contains(provider))
+        .toList();
+  }
+
   @Test
   void anInvalidDocumentIsRejectedAndThePreviousTableKeepsServing() throws Exception {
     try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1"))) {

@@ -95,4 +95,33 @@ class ModelVersionTrackerTest {
     assertThat(tracker.observe("a/m", "v1", "fp")).isEmpty();
     assertThat(tracker.current("b/m").orElseThrow().version()).isEqualTo("v9");
   }
+
+  /**
+   * A target gone from every route (a model upgraded, a provider renamed) leaves no series behind:
+   * otherwise each upgrade would add info, change and counter series for the replica's life.
+   */
+  @Test
+  void targetsGoneFromTheTableLoseTheirSeries() {
+    for (int i = 0; i < 10; i++) {
+      String gone = "p/m" + i;
+      tracker.observe(gone, "v1", "fp_a");
+      tracker.observe(gone, "v2", "fp_b");
+      tracker.observe("p/kept", "v1", "fp_" + i);
+      tracker.retainOnly(
+          dev.switchboard.gateway.TestTables.table(
+              java.util.List.of(
+                  dev.switchboard.gateway.TestTables.provider("p", "http://127.0.0.1:1", false)),
+              java.util.List.of(
+                  dev.switchboard.gateway.TestTables.route(
+                      "r",
+                      java.util.List.of(),
+                      dev.switchboard.gateway.TestTables.target("p", "kept", 0)))));
+      assertThat(tracker.current(gone)).isEmpty();
+    }
+
+    assertThat(registry.getMeters())
+        .allSatisfy(m -> assertThat(m.getId().getTag("target")).isEqualTo("p/kept"))
+        .hasSize(3); // its info, its last change and its change counter
+    assertThat(changes("p/kept")).isEqualTo(9);
+  }
 }

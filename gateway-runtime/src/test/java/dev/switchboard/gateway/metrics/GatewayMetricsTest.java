@@ -228,4 +228,64 @@ class GatewayMetricsTest {
     assertThat(line("gen_ai_client_operation_duration_seconds_count", "route=\"none\""))
         .endsWith(" 1");
   }
+
+  /** The distinct series on the scrape (sample lines, comments aside). */
+  private long series() {
+    return Arrays.stream(metrics.scrape().split("\n")).filter(l -> !l.startsWith("#")).count();
+  }
+
+  /**
+   * A request of route {@code name} served by {@code provider/model}, as the request path has it.
+   */
+  private void served(String name, String provider, String model, String cache) {
+    RoutingTable.Route route =
+        TestTables.route(name, List.of(), TestTables.target(provider, model, 0));
+    PlannedTarget t = target(provider, model, "stable");
+    RequestContext ctx = finished(t, "error", "upstream_5xx");
+    ctx.route(new ResolvedRoute(route, null, List.of(t), List.of(), "route"));
+    metrics.request(ctx);
+    metrics.attempt(ctx, t, "upstream_5xx");
+    metrics.cache(name, cache, 0.1, 5);
+    metrics.cacheEmbedding(name, "local", GatewayMetrics.EMBEDDING_OK, 0.0001);
+  }
+
+  private static RoutingTable tableOf(String route, String provider, String model) {
+    return TestTables.table(
+        List.of(TestTables.provider(provider, "http://127.0.0.1:1/v1", false)),
+        List.of(TestTables.route(route, List.of(), TestTables.target(provider, model, 0))));
+  }
+
+  /**
+   * Routes come and go (created and deleted over months, renamed, a model upgraded): after each
+   * reload /metrics holds the series of the routes and targets the table has, not of every one it
+   * ever had, so the scrape does not grow with the number of reloads.
+   */
+  @Test
+  void seriesOfRoutesAndTargetsGoneFromTheTableStopBeingExported() {
+    served("kept", "p", "m", "hit");
+    metrics.retainOnly(tableOf("kept", "p", "m"));
+    long steady = series();
+
+    for (int i = 0; i < 20; i++) {
+      String route = "route-" + i;
+      served(route, "p" + i, "m", "hit");
+      // The kept route's model upgraded: its old target goes, its new one comes.
+      served("kept", "p", "m" + i, "hit");
+      RoutingTable next =
+          TestTables.table(
+              List.of(TestTables.provider("p", "http://127.0.0.1:1/v1", false)),
+              List.of(TestTables.route("kept", List.of(), TestTables.target("p", "m", 0))));
+      metrics.retainOnly(next);
+    }
+
+    assertThat(series()).isEqualTo(steady);
+    assertThat(metrics.scrape())
+        .contains("route=\"kept\"", "target_model=\"m\"")
+        .doesNotContain("route-", "target_model=\"m0\"", "target_model=\"m19\"");
+    // What stays keeps counting on the same series.
+    served("kept", "p", "m", "hit");
+    assertThat(series()).isEqualTo(steady);
+    assertThat(line("switchboard_cache_requests_total", "route=\"kept\"", "outcome=\"hit\""))
+        .endsWith(" 22.0");
+  }
 }

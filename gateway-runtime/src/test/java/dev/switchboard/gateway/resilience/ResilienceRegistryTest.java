@@ -7,6 +7,7 @@ import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.SkipReason;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.ManualClock;
@@ -56,6 +57,25 @@ class ResilienceRegistryTest {
   private static PlannedTarget planned(RoutingTable table, String provider) {
     return new PlannedTarget(
         target(provider, "m", 0), table.providers().get(provider), PlannedTarget.STABLE);
+  }
+
+  /** Skip and retry-budget counters of targets and routes gone from the table go with them. */
+  @Test
+  void reloadDropsTheCountersOfRemovedTargetsAndRoutes() {
+    registry.reconcile(table(4, true));
+    registry.recordSkip("a/m", SkipReason.CIRCUIT_OPEN);
+    registry.recordSkip("b/m", SkipReason.CIRCUIT_OPEN);
+    registry.recordBudgetExhausted("r");
+    registry.recordBudgetExhausted("gone");
+
+    registry.reconcile(table(4, false));
+
+    assertThat(meters.find("switchboard_resilience_skips").counters())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getId().getTag("target")).isEqualTo("a/m"));
+    assertThat(meters.find("switchboard_retry_budget_exhausted").counters())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getId().getTag("route")).isEqualTo("r"));
   }
 
   @Test
