@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -21,7 +22,8 @@ import java.time.Instant;
  */
 public final class JsonLogLayout extends LayoutBase<ILoggingEvent> {
 
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON =
+      new JsonFactoryBuilder().characterEscapes(LineSafeEscapes.INSTANCE).build();
 
   @Override
   public String doLayout(ILoggingEvent event) {

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.logging;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
@@ -33,7 +34,10 @@ public final class RequestLogWriter {
    * Double.toString}, whose slow path allocated big-integer scratch for some costs.
    */
   private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+      new JsonFactoryBuilder()
+          .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .characterEscapes(LineSafeEscapes.INSTANCE)
+          .build();
 
   /** Per-thread scratch for the line's timestamp (written without an intermediate String). */
   private static final ThreadLocal<char[]> TIMESTAMP =
@@ -49,6 +53,19 @@ public final class RequestLogWriter {
 
   /** Logged bodies are cut here so one huge prompt cannot flood the log pipeline. */
   static final int MAX_LOGGED_BODY_CHARS = 64 * 1024;
+
+  /**
+   * What an upstream says about its answer (model version, fingerprint, finish reason) is cut here:
+   * a provider answering with a megabyte {@code model} would otherwise write a megabyte line per
+   * request. As long as the metric label of the model version ({@code ModelVersionTracker}).
+   */
+  static final int MAX_LOGGED_UPSTREAM_CHARS = 256;
+
+  private static String cut(String upstream) {
+    return upstream == null || upstream.length() <= MAX_LOGGED_UPSTREAM_CHARS
+        ? upstream
+        : upstream.substring(0, MAX_LOGGED_UPSTREAM_CHARS);
+  }
 
   private static String truncate(String body) {
     return body.length() <= MAX_LOGGED_BODY_CHARS
@@ -89,9 +106,9 @@ public final class RequestLogWriter {
       json.writeFieldName(Field.ARM.json);
       json.writeString(target == null ? null : target.arm());
       json.writeFieldName(Field.MODEL_VERSION.json);
-      json.writeString(ctx.upstreamModel());
+      json.writeString(cut(ctx.upstreamModel()));
       json.writeFieldName(Field.SYSTEM_FINGERPRINT.json);
-      json.writeString(ctx.systemFingerprint());
+      json.writeString(cut(ctx.systemFingerprint()));
       json.writeFieldName(Field.STATUS.json);
       json.writeNumber(ctx.status());
       json.writeFieldName(Field.OUTCOME.json);
@@ -148,7 +165,7 @@ public final class RequestLogWriter {
         json.writeBoolean(true);
       }
       json.writeFieldName(Field.FINISH_REASON.json);
-      json.writeString(ctx.finishReason());
+      json.writeString(cut(ctx.finishReason()));
       // Bodies only when the route's policy opted in (logging.bodies: full); streamed answers are
       // not reassembled for the log.
       if (ctx.loggedRequestBody() != null) {

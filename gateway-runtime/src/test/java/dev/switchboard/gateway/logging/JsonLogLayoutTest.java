@@ -38,4 +38,19 @@ class JsonLogLayoutTest {
         .contains("aMultiLineMessageWithAStackTraceIsOneJsonLine");
     assertThat(doc.path("ts").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
   }
+
+  /** A value with NEL, U+2028 or U+2029 (a model name, an upstream message) forges no line. */
+  @Test
+  void unicodeLineEndsAreEscaped() throws Exception {
+    Logger logger = new LoggerContext().getLogger("dev.switchboard.test");
+    String hostile = "x\u0085{\"forged\":1}\u2028{\"forged\":2}\u2029{\"forged\":3}";
+    LoggingEvent event =
+        new LoggingEvent(
+            Logger.class.getName(), logger, Level.WARN, "model {}", null, new Object[] {hostile});
+    String line = new JsonLogLayout().doLayout(event).strip();
+
+    assertThat(line).doesNotContain("\u0085", "\u2028", "\u2029");
+    assertThat(new ObjectMapper().readTree(line).path("message").asText())
+        .isEqualTo("model " + hostile);
+  }
 }

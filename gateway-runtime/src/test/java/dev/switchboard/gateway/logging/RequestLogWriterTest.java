@@ -66,6 +66,49 @@ class RequestLogWriterTest {
     assertThat(line.path("response_body").asText()).endsWith("...[truncated]");
   }
 
+  /**
+   * A prompt or answer can hold any character: the line stays one line for every line-oriented
+   * reader (Python's splitlines also ends lines at NEL, U+2028 and U+2029), and reads back as
+   * given.
+   */
+  @Test
+  void characterAnyReaderTakesForALineEndIsEscaped() throws Exception {
+    RequestContext ctx = new RequestContext("req-7", Operation.CHAT_COMPLETIONS, new ManualClock());
+    String hostile = "a\nb\rc\u000bd\u001ce\u0085f\u2028g\u2029h\"}{\"forged\":1";
+    ctx.loggedBodies(hostile, "ok");
+    ctx.finishReason("stop\u2028{\"forged\":2}");
+    ctx.finish(200, "success", null);
+
+    String json = RequestLogWriter.toJson(ctx);
+
+    assertThat(json.lines()).hasSize(1);
+    assertThat(json.split("[\\n\\r\\u000b\\u000c\\u001c-\\u001e\\u0085\\u2028\\u2029]")).hasSize(1);
+    JsonNode line = new ObjectMapper().readTree(json);
+    assertThat(line.path("request_body").asText()).isEqualTo(hostile);
+    assertThat(line.path("finish_reason").asText()).isEqualTo("stop\u2028{\"forged\":2}");
+  }
+
+  /** What the upstream says about its answer is cut: a huge model string makes no huge line. */
+  @Test
+  void upstreamStringsAreCut() throws Exception {
+    RequestContext ctx = new RequestContext("req-8", Operation.CHAT_COMPLETIONS, new ManualClock());
+    ctx.upstreamModel("m".repeat(100_000));
+    ctx.systemFingerprint("f".repeat(100_000));
+    ctx.finishReason("s".repeat(100_000));
+    ctx.finish(200, "success", null);
+
+    String json = RequestLogWriter.toJson(ctx);
+
+    assertThat(json.length()).isLessThan(4_000);
+    JsonNode line = new ObjectMapper().readTree(json);
+    assertThat(line.path("model_version").asText())
+        .hasSize(RequestLogWriter.MAX_LOGGED_UPSTREAM_CHARS);
+    assertThat(line.path("system_fingerprint").asText())
+        .hasSize(RequestLogWriter.MAX_LOGGED_UPSTREAM_CHARS);
+    assertThat(line.path("finish_reason").asText())
+        .hasSize(RequestLogWriter.MAX_LOGGED_UPSTREAM_CHARS);
+  }
+
   @Test
   void fieldsComeInTheDocumentedOrderWithNullsKept() throws Exception {
     RequestContext ctx = new RequestContext("req-3", Operation.CHAT_COMPLETIONS, new ManualClock());
