@@ -152,6 +152,11 @@ public final class DriftChecker {
     return "switchboard-drift-" + policy;
   }
 
+  /** Drops the drift metrics of {@code policy}: it was deleted, or its drift check removed. */
+  public void forget(RoutingPolicy policy) {
+    metrics.forget(policy.getMetadata().getNamespace(), policy.getMetadata().getName());
+  }
+
   /** Reconciles the drift check of {@code policy}; may run it (blocking, bounded). */
   public Outcome reconcile(RoutingPolicy policy) {
     DriftCheck check = policy.getSpec() == null ? null : policy.getSpec().getDriftCheck();

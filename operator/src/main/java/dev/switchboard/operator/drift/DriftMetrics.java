@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * fewer than two samples a prompt), {@code switchboard_drift_agreement} (NaN until the target
  * answered), {@code switchboard_drift_drifted} (1 or 0), and {@code
  * switchboard_drift_runs_total{namespace,policy}}. A target no longer in a policy's last run drops
- * its series.
+ * its series; a policy deleted, or whose drift check was removed, drops all of its ({@link
+ * #forget}).
  *
  * <p>NaN rather than 0 for what was not measured: a distance of 0 says "the same answers as the
  * baseline", which a target that varies on its own was never shown to give (and NaN makes every
@@ -39,6 +40,31 @@ public final class DriftMetrics {
 
   public DriftMetrics(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  /**
+   * Drops every series of {@code policy} in {@code namespace}: it was deleted or its drift check
+   * removed. Otherwise each policy that ever ran a check would stay on {@code /metrics} for the
+   * operator's life, with a set of gauges per route and target.
+   */
+  public synchronized void forget(String namespace, String policy) {
+    AtomicInteger failing = failedAttempts.remove(List.of(namespace, policy));
+    if (failing == null && latest.keySet().stream().noneMatch(k -> k.policy().equals(policy))) {
+      return; // the common case (a policy without drift check): nothing registered
+    }
+    for (String name : List.of("switchboard_drift_failed_attempts", "switchboard_drift_runs")) {
+      registry
+          .find(name)
+          .tags("namespace", namespace, "policy", policy)
+          .meters()
+          .forEach(registry::remove);
+    }
+    for (Key k : List.copyOf(latest.keySet())) {
+      if (k.namespace().equals(namespace) && k.policy().equals(policy)) {
+        latest.remove(k);
+        gauges.remove(k).forEach(registry::remove);
+      }
+    }
   }
 
   /**

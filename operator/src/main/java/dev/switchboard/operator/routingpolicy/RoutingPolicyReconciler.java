@@ -78,6 +78,9 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
   public UpdateControl<RoutingPolicy> reconcile(
       RoutingPolicy policy, Context<RoutingPolicy> context) {
     if (context.isPrimaryResourceDeleted()) {
+      if (drift != null) {
+        drift.forget(policy);
+      }
       return UpdateControl.noUpdate();
     }
     // Marked for deletion first (and no drift check runs on it): it is going away.
@@ -91,6 +94,7 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     boolean driftCheck = policy.getSpec() != null && policy.getSpec().getDriftCheck() != null;
     if (drift != null && !driftCheck) {
       next.setDrift(null); // a removed drift check leaves no stale results behind
+      drift.forget(policy); // nor series
     }
     DriftChecker.Outcome driftOutcome =
         drift == null || !problems.isEmpty() || !driftCheck ? null : drift.reconcile(policy);

@@ -197,6 +197,22 @@ class DriftCheckerTest {
     return outcome;
   }
 
+  /** A policy deleted, or whose drift check was removed, leaves no drift series behind. */
+  @Test
+  void aForgottenPolicyLeavesNoDriftSeries() {
+    RoutingPolicy policy = setUp("forget", 5);
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+    assertThat(registry.find("switchboard_drift_drifted").tag("namespace", "forget").gauges())
+        .hasSize(2);
+    assertThat(registry.find("switchboard_drift_runs").tag("namespace", "forget").counters())
+        .hasSize(1);
+
+    checker.forget(policy);
+
+    assertThat(registry.getMeters()).noneMatch(m -> "forget".equals(m.getId().getTag("namespace")));
+  }
+
   @Test
   void theFirstRunRecordsABaselineInAConfigMapThePolicyOwns() {
     RoutingPolicy policy = setUp("baseline", 5);
