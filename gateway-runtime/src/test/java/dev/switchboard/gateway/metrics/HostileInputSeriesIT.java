@@ -10,6 +10,7 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProviderOptions;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -56,23 +57,26 @@ class HostileInputSeriesIT {
         "{\"model\":\"" + r + "\",\"messages\":[]}",
         "anthropic-version",
         r);
-    gateway.post(
-        "/v1/chat/completions",
-        "{\"model\":\"chat\",\"user\":\""
-            + r
-            + "\",\"metadata\":{\""
-            + r
-            + "\":\""
-            + r
-            + "\"},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-        "x-switchboard-priority",
-        r,
-        "x-switchboard-task-class",
-        r,
-        "x-request-id",
-        r,
-        "authorization",
-        "Bearer " + key);
+    HttpResponse<String> served =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"chat\",\"store\":true,\"user\":\""
+                + r
+                + "\",\"metadata\":{\""
+                + r
+                + "\":\""
+                + r
+                + "\"},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "x-switchboard-priority",
+            r,
+            "x-switchboard-task-class",
+            r,
+            "x-request-id",
+            r,
+            "authorization",
+            "Bearer " + key);
+    // The served request counts on the route's series, whatever the client put around it.
+    assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
     gateway.post("/v1/" + r, "{}");
     gateway.post("/" + r + "?api-key=" + key, "{}");
     gateway.get("/v1/responses/resp_" + r);
