@@ -113,26 +113,24 @@ public final class GatewayMetrics {
                     || !key.provider().equals(NONE)
                         && !targets.contains(
                             new TargetKey(key.route(), key.provider(), key.targetModel(), NONE));
-    for (TargetKey key : List.copyOf(byTarget.keySet())) {
-      if (gone.test(key)) {
-        TargetMeters meters = byTarget.remove(key);
-        if (meters != null) {
-          meters.removeFrom(registry);
-        }
-      }
-    }
-    for (String route : List.copyOf(cacheMeters.keySet())) {
-      if (!routes.contains(route)) {
-        CacheMeters meters = cacheMeters.remove(route);
-        if (meters != null) {
-          meters.removeFrom(registry);
-        }
-      }
-    }
-    // The semantic cache's embedding counters are registered per call (not cached): by tag.
+    byTarget.keySet().removeIf(gone);
+    cacheMeters.keySet().retainAll(routes);
+    // From the registry by their tags, not through the maps: a meter a request registered on
+    // meters it had fetched before they were forgotten goes too (at the latest with the next
+    // reload), and so do the semantic cache's embedding counters, which no map holds.
     for (Meter meter : List.copyOf(registry.getMeters())) {
-      if (meter.getId().getName().startsWith("switchboard_cache_embedding")
-          && !routes.contains(meter.getId().getTag("route"))) {
+      Meter.Id id = meter.getId();
+      String route = id.getTag("route");
+      if (route == null) {
+        continue;
+      }
+      String provider = id.getTag("provider");
+      String model = id.getTag("target_model");
+      boolean drop =
+          provider == null || model == null
+              ? !NONE.equals(route) && !routes.contains(route)
+              : gone.test(new TargetKey(route, provider, model, NONE));
+      if (drop) {
         registry.remove(meter);
       }
     }
@@ -211,12 +209,6 @@ public final class GatewayMetrics {
               .description("How long the answers served from cache took when they were produced")
               .tag("route", route)
               .register(registry);
-    }
-
-    void removeFrom(MeterRegistry from) {
-      from.remove(savedUsd);
-      from.remove(savedSeconds);
-      requests.values().forEach(from::remove);
     }
 
     Counter requests(String outcome) {
@@ -407,26 +399,6 @@ public final class GatewayMetrics {
               "provider", key.provider(),
               "target_model", key.targetModel(),
               "arm", key.arm());
-    }
-
-    /** Removes every meter registered here from {@code from}. */
-    void removeFrom(MeterRegistry from) {
-      attempts.values().forEach(from::remove);
-      upstreamErrors.values().forEach(from::remove);
-      errors.values().forEach(from::remove);
-      durations.values().forEach(from::remove);
-      ttfts.values().forEach(from::remove);
-      timesPerOutputToken.values().forEach(from::remove);
-      for (DistributionSummary summary : tokens) {
-        if (summary != null) {
-          from.remove(summary);
-        }
-      }
-      for (Meter meter : new Meter[] {cost, refusals, shadowCopies}) {
-        if (meter != null) {
-          from.remove(meter);
-        }
-      }
     }
 
     Counter attempts(String outcome) {

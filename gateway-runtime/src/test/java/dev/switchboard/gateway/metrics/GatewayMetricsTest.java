@@ -288,4 +288,22 @@ class GatewayMetricsTest {
     assertThat(line("switchboard_cache_requests_total", "route=\"kept\"", "outcome=\"hit\""))
         .endsWith(" 22.0");
   }
+
+  /**
+   * A meter a request registered on meters fetched before a reload forgot them (the race between a
+   * finishing request and the reload) is found by its tags and goes with the next reload.
+   */
+  @Test
+  void aSeriesRegisteredPastTheMapsGoesWithTheNextReload() {
+    io.micrometer.core.instrument.Counter.builder("switchboard_upstream_attempts")
+        .tags("route", "gone", "provider", "p", "target_model", "m", "arm", "stable")
+        .tag("outcome", "success")
+        .register(metrics.registry())
+        .increment();
+    served("kept", "p", "m", "hit");
+
+    metrics.retainOnly(tableOf("kept", "p", "m"));
+
+    assertThat(metrics.scrape()).doesNotContain("route=\"gone\"").contains("route=\"kept\"");
+  }
 }
