@@ -317,6 +317,8 @@ public final class SwitchboardOperator implements AutoCloseable {
     // Set before the operator starts, so before this replica can lead.
     java.util.concurrent.atomic.AtomicReference<ModelRouteReconciler> routesOnceLeading =
         new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<ConsumerReconciler> consumersOnceLeading =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Operator operator =
         new Operator(
             o -> {
@@ -341,6 +343,10 @@ public final class SwitchboardOperator implements AutoCloseable {
                             routes.publishEmptyTablesWhereNone();
                             routes.withdrawRoutesDeletedMeanwhile();
                             routes.forgetEvaluationsOfDeletedRoutes();
+                          }
+                          ConsumerReconciler consumerTables = consumersOnceLeading.get();
+                          if (consumerTables != null) {
+                            consumerTables.publishAfterSync();
                           }
                         },
                         () -> {},
@@ -450,12 +456,17 @@ public final class SwitchboardOperator implements AutoCloseable {
     modelRoutes.publishAlongside(consumers::publishOperatorKey);
     operator.register(modelRoutes, namespaces(settings));
     routesOnceLeading.set(modelRoutes);
+    consumersOnceLeading.set(consumers);
     operator.start();
     if (!settings.leaderElection()) {
       // start() returns once the informers have synced and reconciling has begun.
       modelRoutes.publishEmptyTablesWhereNone();
       modelRoutes.withdrawRoutesDeletedMeanwhile();
       modelRoutes.forgetEvaluationsOfDeletedRoutes();
+      // Each controller reconciles as soon as its own informers have synced: routing tables
+      // published before the Consumer informer had synced got no consumer table (it would have
+      // said "no Consumer" of every namespace); they get it now.
+      consumers.publishAfterSync();
     }
     LOG.info(
         "switchboard operator started (namespaces: {}, leader election: {}, SSA: {})",

@@ -30,11 +30,13 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
@@ -113,6 +115,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
 
   /** A namespace's Consumers, from the informer cache (set with the event sources). */
   private Function<String, List<Consumer>> consumersIn;
+
+  /**
+   * Whether the Consumer informer has synced (set with the event sources): until then its cache
+   * says "no Consumer" of every namespace, which {@link #publishOperatorKey} must not believe.
+   */
+  private java.util.function.BooleanSupplier consumersSynced = () -> false;
+
+  /**
+   * Namespaces {@link #publishOperatorKey} was asked for before the Consumer informer had synced:
+   * published once it has ({@link #publishAfterSync}).
+   */
+  private final Set<String> heldBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A Secret by namespace and name, from the informer cache (set with the event sources). */
   private java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed;
@@ -305,7 +319,16 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   void readFrom(
       Function<String, List<Consumer>> consumersIn,
       java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed) {
+    readFrom(consumersIn, () -> true, secretNamed);
+  }
+
+  /** As {@link #readFrom(Function, java.util.function.BiFunction)}, with the cache's sync state. */
+  void readFrom(
+      Function<String, List<Consumer>> consumersIn,
+      java.util.function.BooleanSupplier consumersSynced,
+      java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed) {
     this.consumersIn = consumersIn;
+    this.consumersSynced = consumersSynced;
     this.secretNamed = secretNamed;
     this.usersOf =
         (namespace, name) ->
@@ -364,20 +387,71 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
    * this operator on the admin port's drift entry. Called wherever a routing table is published; a
    * namespace with Consumers is left to their reconciles, which publish the hash with them. Cheap
    * in a steady state (what was written is remembered).
+   *
+   * <p>Not before the Consumer informer has synced: JOSDK starts each controller's reconciles once
+   * its own informers have synced, so without leader election a routing table can be published at
+   * start while the Consumer cache is still empty, and an empty consumer table there would open a
+   * namespace that requires keys until its Consumers reconcile. Such a namespace is held back (fail
+   * closed: the table it has stays in force) and published by {@link #publishAfterSync}.
    */
   public void publishOperatorKey(String namespace) {
     if (consumersIn == null) {
       return;
     }
+    if (!consumersSynced.getAsBoolean()) {
+      heldBack.add(namespace);
+      LOG.info("consumer table of {} held back until the Consumer informer has synced", namespace);
+      return;
+    }
+    if (!heldBack.isEmpty()) {
+      publishAfterSync();
+    }
+    publishOperatorKeyNow(namespace);
+  }
+
+  /**
+   * Publishes, once the Consumer informer has synced, what could not be published before: the
+   * operator-key table of every namespace {@link #publishOperatorKey} held back. Called by the
+   * operator once its informers have synced (on the leader); a no-op while the cache has not
+   * synced.
+   *
+   * @return the namespaces published
+   */
+  public List<String> publishAfterSync() {
+    List<String> published = new ArrayList<>();
+    if (consumersIn == null || !consumersSynced.getAsBoolean()) {
+      return published;
+    }
+    java.util.SortedSet<String> namespaces = new java.util.TreeSet<>();
+    for (String namespace : List.copyOf(heldBack)) {
+      heldBack.remove(namespace);
+      namespaces.add(namespace);
+    }
+    for (String namespace : namespaces) {
+      try {
+        if (publishOperatorKeyNow(namespace)) {
+          published.add(namespace);
+        }
+      } catch (RuntimeException e) {
+        // The namespace's next routing table publish tries again.
+        LOG.warn("could not publish the consumer table in {}: {}", namespace, e.toString());
+      }
+    }
+    return published;
+  }
+
+  /** The operator-key table, unless the namespace has Consumers; whether it was published. */
+  private boolean publishOperatorKeyNow(String namespace) {
     synchronized (publisher.lockFor(namespace)) {
       if (!consumersIn.apply(namespace).isEmpty()) {
-        return;
+        return false;
       }
       publisher.publish(
           namespace,
           ConsumerTableRenderer.render(List.of(), resolver(), credential.sha256()).table(),
           List.of());
       operatorKeyed.add(namespace);
+      return true;
     }
   }
 
@@ -758,6 +832,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   public List<EventSource<?, Consumer>> prepareEventSources(EventSourceContext<Consumer> context) {
     consumers = context.getPrimaryCache();
     consumersIn = namespace -> consumers.byIndex(BY_NAMESPACE, namespace);
+    consumersSynced = new OnceTrue(() -> synced(consumers));
     consumers.addIndexers(
         Map.<String, Function<Consumer, List<String>>>of(
             BY_SECRET,
@@ -779,6 +854,40 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     secretNamed = (namespace, name) -> secrets.get(new ResourceID(name, namespace));
     usersOf = (namespace, name) -> consumers.byIndex(BY_SECRET, namespace + "/" + name);
     return List.of(secrets, others);
+  }
+
+  /**
+   * Whether JOSDK's informer behind a cache runs and every informer of it (one per watched
+   * namespace) has synced: running alone is not enough, as JOSDK goes on without the sync when
+   * {@code stopOnInformerErrorDuringStartup} is off and the sync times out.
+   */
+  static boolean synced(IndexerResourceCache<?> cache) {
+    return cache instanceof ManagedInformerEventSource<?, ?, ?> source
+        && source.isRunning()
+        && !source.informerHealthIndicators().isEmpty()
+        && source.informerHealthIndicators().values().stream()
+            .allMatch(InformerHealthIndicator::hasSynced);
+  }
+
+  /**
+   * True from the first time its condition is: a cache that has synced once is the one to read (a
+   * relist later replaces it in place), and the check is not paid on every routing publish.
+   */
+  private static final class OnceTrue implements java.util.function.BooleanSupplier {
+    private final java.util.function.BooleanSupplier condition;
+    private volatile boolean seen;
+
+    OnceTrue(java.util.function.BooleanSupplier condition) {
+      this.condition = condition;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+      if (!seen && condition.getAsBoolean()) {
+        seen = true;
+      }
+      return seen;
+    }
   }
 
   /** The names of the Secrets a Consumer's keys are read from. */
