@@ -411,9 +411,11 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
 
   /**
    * Publishes, once the Consumer informer has synced, what could not be published before: the
-   * operator-key table of every namespace {@link #publishOperatorKey} held back. Called by the
-   * operator once its informers have synced (on the leader); a no-op while the cache has not
-   * synced.
+   * operator-key table of every namespace {@link #publishOperatorKey} held back, and an empty one
+   * where the published table still holds consumers although none is left (its last Consumer was
+   * deleted while no operator ran: no Consumer reconciles there, and running gateways would keep
+   * accepting its keys). Called by the operator once its informers have synced (on the leader); a
+   * no-op while the cache has not synced.
    *
    * @return the namespaces published
    */
@@ -427,6 +429,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       heldBack.remove(namespace);
       namespaces.add(namespace);
     }
+    namespaces.addAll(consumersDeletedMeanwhile());
     for (String namespace : namespaces) {
       try {
         if (publishOperatorKeyNow(namespace)) {
@@ -438,6 +441,25 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       }
     }
     return published;
+  }
+
+  /**
+   * Namespaces whose consumer table (in the Secret informer's cache) was rendered with Consumers
+   * (it has owner references: every table with consumers is owned by them) while none is left.
+   */
+  private Set<String> consumersDeletedMeanwhile() {
+    if (secrets == null) {
+      return Set.of();
+    }
+    return secrets
+        .list(
+            s ->
+                ConsumerTable.SECRET_NAME.equals(s.getMetadata().getName())
+                    && s.getMetadata().getOwnerReferences() != null
+                    && !s.getMetadata().getOwnerReferences().isEmpty())
+        .map(s -> s.getMetadata().getNamespace())
+        .filter(namespace -> consumersIn.apply(namespace).isEmpty())
+        .collect(Collectors.toSet());
   }
 
   /** The operator-key table, unless the namespace has Consumers; whether it was published. */
