@@ -49,6 +49,17 @@ public record RoutingTable(
     routes = routes == null ? List.of() : routes;
   }
 
+  /**
+   * The ids ({@code provider/model}) of every target of every route ({@link Route#everyTarget}):
+   * what a gateway may still count, measure or hold state for under this table.
+   */
+  @JsonIgnore
+  public java.util.Set<String> everyTargetId() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    routes.forEach(r -> r.everyTarget().forEach(t -> ids.add(t.id())));
+    return ids;
+  }
+
   /** The same table with another config version (the codec fills it in). */
   public RoutingTable withConfigVersion(String version) {
     return new RoutingTable(schemaVersion, version, namespace, providers, policies, routes);

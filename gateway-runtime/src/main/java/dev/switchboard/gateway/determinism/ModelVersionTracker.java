@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -169,8 +168,7 @@ public final class ModelVersionTracker {
    * replica's life. A target that comes back starts afresh (its first answer is no change).
    */
   public synchronized void retainOnly(RoutingTable table) {
-    Set<String> live = new HashSet<>();
-    table.routes().forEach(r -> r.everyTarget().forEach(t -> live.add(t.id())));
+    Set<String> live = table.everyTargetId();
     for (String target : List.copyOf(seen.keySet())) {
       if (!live.contains(target)) {
         seen.remove(target);

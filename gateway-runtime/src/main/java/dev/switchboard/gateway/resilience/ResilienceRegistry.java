@@ -445,8 +445,7 @@ public final class ResilienceRegistry {
     }
     budgets.keySet().retainAll(liveRoutes);
     // Their counters too: a target or route gone would stay on /metrics for the replica's life.
-    Set<String> measured = new HashSet<>();
-    table.routes().forEach(r -> r.everyTarget().forEach(t -> measured.add(t.id())));
+    Set<String> measured = table.everyTargetId();
     for (Meter m : meters.find("switchboard_resilience_skips").meters()) {
       if (!measured.contains(m.getId().getTag("target"))) {
         meters.remove(m);
