@@ -20,6 +20,7 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.responses.ResponseLocations;
+import dev.switchboard.gateway.routing.IdentitySlots;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
@@ -196,31 +197,15 @@ public final class CacheStage implements Stage {
   }
 
   /**
-   * Slots of the settings last made of a policy's {@code cache} block (by the block's identity: a
-   * table's records are the same objects for every request until the next reload). Made per
-   * request, the settings were a record and four boxed defaults on every cached route's request; a
-   * collision only means making them again. Every field of a slot's entry is final, so another
-   * event loop reads it whole without a lock.
+   * The settings made of a policy's {@code cache} block, by the block's identity: made per request,
+   * they were a record and four boxed defaults on every cached route's request.
    */
-  private static final int SETTINGS_SLOTS = 64;
+  private final IdentitySlots<RoutingTable.Cache, CacheSettings> settingsOfBlock =
+      new IdentitySlots<>(64);
 
-  private final MadeSettings[] madeSettings = new MadeSettings[SETTINGS_SLOTS];
-
-  private record MadeSettings(RoutingTable.Cache block, CacheSettings settings) {}
-
-  /** {@link CacheSettings#of} {@code block}, made once per block while it is in a slot. */
+  /** {@link CacheSettings#of} {@code block}, made once per block while it is in its slot. */
   private CacheSettings settings(RoutingTable.Cache block) {
-    if (block == null) {
-      return null;
-    }
-    int slot = System.identityHashCode(block) & (SETTINGS_SLOTS - 1);
-    MadeSettings made = madeSettings[slot];
-    if (made != null && made.block() == block) {
-      return made.settings();
-    }
-    CacheSettings settings = CacheSettings.of(block);
-    madeSettings[slot] = new MadeSettings(block, settings);
-    return settings;
+    return block == null ? null : settingsOfBlock.get(block, CacheSettings::of);
   }
 
   @Override

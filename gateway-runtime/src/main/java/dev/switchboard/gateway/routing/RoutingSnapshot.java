@@ -40,7 +40,8 @@ public final class RoutingSnapshot {
       route.aliases().forEach(alias -> index.put(alias, route));
     }
     this.routesByModelName = Collections.unmodifiableMap(index);
-    this.planned = plannedSlots(table.routes().size());
+    this.plannedStable = plannedSlots(table.routes().size());
+    this.plannedCanary = plannedSlots(table.routes().size());
   }
 
   /** Indexes a table that {@code RoutingTableValidator} has already accepted. */
@@ -230,35 +231,31 @@ public final class RoutingSnapshot {
   }
 
   /**
-   * Slots of the planned targets of a target list of this table (a route's, a rule's, a canary's;
-   * by the list's identity and the arm): a request resolving a route used to plan its targets again
-   * — a planned target and its {@code provider/model} id per target, and two lists — although they
-   * are the same for every request until the next reload. Made on first use, so a table's unused
-   * routes cost nothing but their slot; a collision only means planning again. Every field of an
-   * entry is final, so another event loop reads it whole without a lock.
+   * The planned targets of a target list of this table (a route's, a rule's; a canary's in {@link
+   * #plannedCanary}), by the list's identity: a request resolving a route used to plan its targets
+   * again — a planned target and its {@code provider/model} id per target, and two lists — although
+   * they are the same for every request until the next reload. Made on first use, so a table's
+   * unused routes cost nothing but their slot.
    */
-  private final Planned[] planned;
+  private final IdentitySlots<List<RoutingTable.Target>, List<PlannedTarget>> plannedStable;
 
-  private record Planned(
-      List<RoutingTable.Target> targets, String arm, List<PlannedTarget> planned) {}
+  private final IdentitySlots<List<RoutingTable.Target>, List<PlannedTarget>> plannedCanary;
 
-  /** Slots for a table of {@code routes} routes: four per route, 64 to 65,536. */
-  private static Planned[] plannedSlots(int routes) {
-    int wanted = Math.max(64, Math.min(1 << 16, routes * 4));
-    return new Planned[Integer.highestOneBit(wanted - 1) << 1];
+  private final Function<List<RoutingTable.Target>, List<PlannedTarget>> planStable =
+      targets -> plan(targets, PlannedTarget.STABLE);
+
+  private final Function<List<RoutingTable.Target>, List<PlannedTarget>> planCanary =
+      targets -> plan(targets, PlannedTarget.CANARY);
+
+  /** Slots for a table of {@code routes} routes: two per route and arm, 32 to 32,768. */
+  private static <V> IdentitySlots<List<RoutingTable.Target>, V> plannedSlots(int routes) {
+    return new IdentitySlots<>(Math.max(32, Math.min(1 << 15, routes * 2)));
   }
 
   private List<PlannedTarget> planned(List<RoutingTable.Target> targets, String arm) {
-    int slot =
-        (System.identityHashCode(targets) * 31 + System.identityHashCode(arm))
-            & (planned.length - 1);
-    Planned known = planned[slot];
-    if (known != null && known.targets() == targets && known.arm() == arm) {
-      return known.planned();
-    }
-    List<PlannedTarget> made = plan(targets, arm);
-    planned[slot] = new Planned(targets, arm, made);
-    return made;
+    return PlannedTarget.CANARY.equals(arm)
+        ? plannedCanary.get(targets, planCanary)
+        : plannedStable.get(targets, planStable);
   }
 
   private List<PlannedTarget> plan(List<RoutingTable.Target> targets, String arm) {
