@@ -2,7 +2,9 @@ package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.IdentitySlots;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
@@ -39,6 +41,48 @@ final class ServedHeaders {
 
   private ServedHeaders() {}
 
+  /**
+   * Header values that are the same String objects request after request — a table's route,
+   * provider and model names, a route reason built once per change, the cache outcomes — encoded
+   * once ({@link #encoded}) by the String's identity: a String value is validated and written char
+   * by char on every answer, an {@link AsciiString} is copied as bytes (the answer's headers were
+   * ~4 % of the realistic gateway's samples, most of it the value's encoding). A collision or a new
+   * table only means encoding again.
+   */
+  private static final IdentitySlots<String, CharSequence> ENCODED = new IdentitySlots<>(4096);
+
+  /** {@code x-switchboard-attempts} values up to 16, encoded once. */
+  private static final CharSequence[] ATTEMPT_COUNTS = new CharSequence[17];
+
+  static {
+    for (int i = 0; i < ATTEMPT_COUNTS.length; i++) {
+      ATTEMPT_COUNTS[i] = new AsciiString(Integer.toString(i));
+    }
+  }
+
+  /**
+   * {@code value} as the bytes it is written as: an {@link AsciiString} when it is printable ASCII
+   * (the same bytes the String would be written as), else the String itself (written, and refused
+   * or replaced, exactly as before).
+   */
+  static CharSequence encoded(String value) {
+    return value == null ? null : ENCODED.get(value, ServedHeaders::encode);
+  }
+
+  private static CharSequence encode(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return value;
+      }
+    }
+    return new AsciiString(value);
+  }
+
+  private static CharSequence attempts(int count) {
+    return count < ATTEMPT_COUNTS.length ? ATTEMPT_COUNTS[count] : Integer.toString(count);
+  }
+
   /** Sets the headers of an attempt's answer (before the first byte goes out). */
   static void write(HttpServerResponse response, RequestContext ctx) {
     write(response, ctx, true);
@@ -54,13 +98,13 @@ final class ServedHeaders {
    */
   static void write(HttpServerResponse response, RequestContext ctx, boolean answersAttempt) {
     PlannedTarget t = ctx.target();
-    response.putHeader(ROUTE, ctx.routeName());
+    response.putHeader(ROUTE, encoded(ctx.routeName()));
     if (ctx.snapshot() != null) {
       response.putHeader(CONFIG_VERSION, ctx.snapshot().configVersionHeader());
     }
     if (t != null) {
-      response.putHeader(PROVIDER, t.provider().name());
-      response.putHeader(TARGET_MODEL, t.target().model());
+      response.putHeader(PROVIDER, encoded(t.provider().name()));
+      response.putHeader(TARGET_MODEL, encoded(t.target().model()));
       if (PlannedTarget.CANARY.equals(t.arm())) {
         response.putHeader(ARM, t.arm());
       }
@@ -72,16 +116,22 @@ final class ServedHeaders {
     if (headerSafe(ctx.systemFingerprint())) {
       response.putHeader(FINGERPRINT, ctx.systemFingerprint());
     }
-    response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
+    response.putHeader(ATTEMPTS, attempts(ctx.attempts().size()));
     if (ctx.ttftMs() != null) {
       response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
     }
     // Built by the planner from table names and numbers; checked anyway, as names are the user's.
     if (headerSafe(ctx.routeReason())) {
-      response.putHeader(ROUTE_REASON, ctx.routeReason());
+      // The planner's reason is one String per route until its figures change; a language suffix
+      // or a deterministic pin makes a new one per request, which is not worth remembering.
+      response.putHeader(
+          ROUTE_REASON,
+          ctx.language() == null && ctx.determinism() == null
+              ? encoded(ctx.routeReason())
+              : ctx.routeReason());
     }
     if (ctx.cacheOutcome() != null) {
-      response.putHeader(CACHE, ctx.cacheOutcome());
+      response.putHeader(CACHE, encoded(ctx.cacheOutcome()));
       if (ctx.cacheSimilarity() != null) {
         response.putHeader(
             CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.AsciiString;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +46,27 @@ class ServedHeadersTest {
     assertThat(ServedHeaders.headerSafe("x".repeat(257))).isFalse();
     assertThat(ServedHeaders.headerSafe("")).isFalse();
     assertThat(ServedHeaders.headerSafe(null)).isFalse();
+  }
+
+  /**
+   * A table's names are encoded once, by identity, as the bytes their String would be written as; a
+   * value with a character that is not printable ASCII stays the String (written, or refused by the
+   * HTTP layer, exactly as before).
+   */
+  @Test
+  void tableNamesAreEncodedOnceAsTheSameBytes() {
+    String model = new String("gpt-4o-mini-2024-07-18".toCharArray());
+    CharSequence first = ServedHeaders.encoded(model);
+    assertThat(first).isInstanceOf(AsciiString.class);
+    assertThat(first.toString()).isEqualTo(model);
+    assertThat(((AsciiString) first).toByteArray())
+        .isEqualTo(model.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    assertThat(ServedHeaders.encoded(model)).isSameAs(first);
+
+    String latin = new String("modèle".toCharArray());
+    assertThat(ServedHeaders.encoded(latin)).isSameAs(latin);
+    String split = new String("a\r\nSet-Cookie: x".toCharArray());
+    assertThat(ServedHeaders.encoded(split)).isSameAs(split);
+    assertThat(ServedHeaders.encoded(null)).isNull();
   }
 }
