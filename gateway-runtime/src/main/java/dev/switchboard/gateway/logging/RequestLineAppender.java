@@ -34,7 +34,7 @@ import java.util.function.LongConsumer;
  */
 public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
-  private final ConcurrentLinkedQueue<String> waiting = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<byte[]> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicLong dropped = new AtomicLong();
   private volatile Thread writer;
@@ -123,10 +123,25 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
       dropped.incrementAndGet();
       return;
     }
-    waiting.offer(event.getFormattedMessage());
+    waiting.offer(utf8(event));
     if (size.get() == batchLines) {
       LockSupport.unpark(writer);
     }
+  }
+
+  /**
+   * The event's line as UTF-8: a {@link RequestLogWriter.Line} as it was built, any other message
+   * (something else logging to this logger) encoded here.
+   */
+  private static byte[] utf8(ILoggingEvent event) {
+    Object[] args = event.getArgumentArray();
+    if (args != null
+        && args.length == 1
+        && args[0] instanceof RequestLogWriter.Line line
+        && "{}".equals(event.getMessage())) {
+      return line.utf8();
+    }
+    return event.getFormattedMessage().getBytes(StandardCharsets.UTF_8);
   }
 
   private void writeLoop() {
@@ -154,11 +169,11 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
    */
   private synchronized boolean drain(ByteArrayOutputStream batch) {
     boolean any = false;
-    String line;
+    byte[] line;
     while ((line = waiting.poll()) != null) {
       any = true;
       size.decrementAndGet();
-      batch.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+      batch.writeBytes(line);
       batch.write('\n');
       if (batch.size() >= 256 * 1024) {
         flush(batch);

@@ -164,4 +164,34 @@ class RequestLineAppenderTest {
     appender.stop();
     assertThat(written()).hasSize(100).last().isEqualTo("{\"i\":99}");
   }
+
+  /**
+   * A request line arrives as its UTF-8 bytes and is written as they are; a message something else
+   * logs to the request logger is written as its text, both one per line.
+   */
+  @Test
+  void aRequestLineIsWrittenAsItsBytesAndAnyOtherMessageAsItsText() {
+    RequestLineAppender appender = sleepingWriter(10);
+    byte[] built = "{\"x\":\"é\u2028\"}".getBytes(StandardCharsets.UTF_8);
+    appender.doAppend(
+        new LoggingEvent(
+            "fqcn",
+            context.getLogger(RequestLogWriter.LOGGER_NAME),
+            Level.INFO,
+            "{}",
+            null,
+            new Object[] {new RequestLogWriter.Line(built)}));
+    appender.doAppend(line("plain é"));
+    appender.doAppend(
+        new LoggingEvent(
+            "fqcn",
+            context.getLogger(RequestLogWriter.LOGGER_NAME),
+            Level.INFO,
+            "say {}",
+            null,
+            new Object[] {new RequestLogWriter.Line("{}".getBytes(StandardCharsets.UTF_8))}));
+    appender.stop();
+    byte[] expected = ("{\"x\":\"é\u2028\"}\nplain é\nsay {}\n").getBytes(StandardCharsets.UTF_8);
+    assertThat(bytes.toByteArray()).isEqualTo(expected);
+  }
 }
