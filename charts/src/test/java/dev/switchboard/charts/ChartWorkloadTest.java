@@ -231,6 +231,33 @@ class ChartWorkloadTest {
   }
 
   /**
+   * An HPA whose maxReplicas is below minReplicas is refused by the API server: "helm install"
+   * fails part-way and Argo CD fails at sync. The chart refuses it at render, naming both values.
+   */
+  @Test
+  void anHpaWhoseMinimumIsAboveItsMaximumIsRefused() {
+    assertThatThrownBy(
+            () ->
+                Charts.templateRaw(
+                    workDir, "gateway:\n  autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}\n"))
+        .hasMessageContaining("gateway.autoscaling.minReplicas (5)")
+        .hasMessageContaining("gateway.autoscaling.maxReplicas (3)");
+    // Equal bounds are a fixed count, which the API server accepts; off, the bounds are unused.
+    JsonNode fixed =
+        Charts.template(
+                workDir, "gateway:\n  autoscaling: {enabled: true, minReplicas: 4, maxReplicas: 4}\n")
+            .get("HorizontalPodAutoscaler", "switchboard-gateway");
+    assertThat(fixed.at("/spec/minReplicas").asInt()).isEqualTo(4);
+    assertThat(fixed.at("/spec/maxReplicas").asInt()).isEqualTo(4);
+    assertThat(
+            Charts.template(
+                    workDir,
+                    "gateway:\n  autoscaling: {enabled: false, minReplicas: 5, maxReplicas: 3}\n")
+                .ofKind("HorizontalPodAutoscaler"))
+        .isEmpty();
+  }
+
+  /**
    * Service names are DNS-1035 labels (at most 63 characters), or the API server refuses them. The
    * longest name the chart derives from the full name is the admin Service's, "-gateway-admin" (14
    * characters); a long release name (Helm allows 53) or fullnameOverride must still fit.
