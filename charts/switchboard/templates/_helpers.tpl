@@ -222,3 +222,21 @@ Redis when redis.enabled, else empty (each replica counts alone).
 {{- printf "redis://%s-redis:%d" (include "switchboard.fullname" .) (int .Values.redis.port) -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+A component's topologySpreadConstraints as a YAML list: each entry as given, and one without a
+labelSelector gets the component's selector labels (values cannot name the release's labels).
+Takes (dict "root" $ "component" "gateway" "constraints" .Values.gateway.topologySpreadConstraints).
+*/}}
+{{- define "switchboard.topologySpreadConstraints" -}}
+{{- $selector := include "switchboard.selectorLabels" (dict "root" .root "component" .component) | fromYaml }}
+{{- $constraints := list }}
+{{- range .constraints }}
+{{- $constraint := deepCopy . }}
+{{- if not (hasKey $constraint "labelSelector") }}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" $selector) }}
+{{- end }}
+{{- $constraints = append $constraints $constraint }}
+{{- end }}
+{{- toYaml $constraints }}
+{{- end }}
