@@ -240,3 +240,34 @@ Takes (dict "root" $ "component" "gateway" "constraints" .Values.gateway.topolog
 {{- end }}
 {{- toYaml $constraints }}
 {{- end }}
+
+{{/*
+Fails the render when a password would land in the gateway's pod spec in clear (readable by
+whoever may read Deployments or Pods: the "view" role, Argo CD's UI, kubectl describe): a URL
+with user:password@, or a password= parameter (the Redis client reads one), in gateway.extraArgs
+(--state-store=URL or --state-store URL alike; any flag), in gateway.stateStore.url (whose
+user:password@ the schema already refuses), or in an extraEnv SWITCHBOARD_STATE_STORE, and a
+literal SWITCHBOARD_STATE_STORE_PASSWORD value in extraEnv. The message names the value's place,
+never the value.
+*/}}
+{{- define "switchboard.gateway.refusePasswordsInClear" -}}
+{{- $use := "put the password in a Secret and name it in gateway.stateStore.passwordSecretRef (the gateway reads it from SWITCHBOARD_STATE_STORE_PASSWORD), and the store URL without it in gateway.stateStore.url" }}
+{{- $userinfo := "://[^@]*:[^@]*@" }}
+{{- $parameter := "(?i)[?&]password=" }}
+{{- range $i, $arg := .Values.gateway.extraArgs }}
+{{- if or (regexMatch $userinfo $arg) (regexMatch $parameter $arg) }}
+{{- fail (printf "gateway.extraArgs[%d] holds a password (a URL with user:password@ or a password= parameter): extra args are rendered into the pod spec in clear, where whoever may read Deployments or Pods sees them; %s" $i $use) }}
+{{- end }}
+{{- end }}
+{{- if regexMatch $parameter .Values.gateway.stateStore.url }}
+{{- fail (printf "gateway.stateStore.url holds a password (a password= parameter): the URL is rendered into the pod spec in clear; %s" $use) }}
+{{- end }}
+{{- range $i, $env := .Values.gateway.extraEnv }}
+{{- if and (eq $env.name "SWITCHBOARD_STATE_STORE_PASSWORD") (hasKey $env "value") }}
+{{- fail (printf "gateway.extraEnv[%d] sets SWITCHBOARD_STATE_STORE_PASSWORD to a literal value, which is rendered into the pod spec in clear; %s" $i $use) }}
+{{- end }}
+{{- if and (eq $env.name "SWITCHBOARD_STATE_STORE") (or (regexMatch $userinfo (toString $env.value)) (regexMatch $parameter (toString $env.value))) }}
+{{- fail (printf "gateway.extraEnv[%d] (SWITCHBOARD_STATE_STORE) holds a password (a URL with user:password@ or a password= parameter), which is rendered into the pod spec in clear; %s" $i $use) }}
+{{- end }}
+{{- end }}
+{{- end }}

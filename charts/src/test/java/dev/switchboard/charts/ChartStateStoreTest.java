@@ -236,6 +236,71 @@ class ChartStateStoreTest {
     assertThat(args(gatewayContainer(chart))).containsSequence("--state-store", url);
   }
 
+  /**
+   * gateway.extraArgs are rendered into the pod spec as they are, so a store URL with a password
+   * passed there ("--state-store=URL" or "--state-store", "URL") was in clear where
+   * gateway.stateStore.url would have been refused. Refused at render, in either form, and a
+   * password= parameter too (the Redis client reads it); the message points at
+   * passwordSecretRef and never repeats the password.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "[\"--state-store=redis://:s3cret@redis:6379\"]",
+        "[\"--state-store\", \"redis://user:s3cret@redis.example.internal:6379/0\"]",
+        "[\"--max-body-bytes\", \"8388608\", \"--STATE-STORE=rediss://default:s3cret@redis:6380\"]",
+        "[\"--state-store redis://:s3cret@redis:6379\"]",
+        "[\"--state-store=redis://:s3@cret@redis:6379\"]",
+        "[\"--state-store\", \"redis://redis:6379/0?password=s3cret\"]",
+        "[\"--state-store=rediss://redis:6380?db=1&Password=s3cret\"]"
+      })
+  void aPasswordInExtraArgsIsRefused(String extraArgs) {
+    assertThatThrownBy(
+            () -> Charts.templateRaw(workDir, "gateway:\n  extraArgs: " + extraArgs + "\n"))
+        .hasMessageContaining("gateway.extraArgs[")
+        .hasMessageContaining("gateway.stateStore.passwordSecretRef")
+        .hasMessageNotContaining("s3cret")
+        .hasMessageNotContaining("cret@");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "[\"--state-store=redis://redis:6379\"]",
+        "[\"--state-store\", \"rediss://default@redis.example.internal:6380/0\"]",
+        "[\"--state-store=redis://[fd00::1]:6379\"]",
+        "[\"--max-body-bytes\", \"8388608\"]"
+      })
+  void extraArgsWithoutAPasswordRender(String extraArgs) {
+    RenderedChart chart = Charts.template(workDir, "gateway:\n  extraArgs: " + extraArgs + "\n");
+    assertThat(args(gatewayContainer(chart))).isNotEmpty();
+  }
+
+  /**
+   * The same password through the other ways into the pod spec: a password= parameter in
+   * gateway.stateStore.url (its user:password@ the schema refuses), and extraEnv.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "stateStore: {url: \"redis://redis:6379/0?password=s3cret\"}",
+        "extraEnv: [{name: SWITCHBOARD_STATE_STORE_PASSWORD, value: s3cret}]",
+        "extraEnv: [{name: SWITCHBOARD_STATE_STORE, value: \"redis://:s3cret@redis:6379\"}]"
+      })
+  void aPasswordInTheStoreUrlParametersOrInExtraEnvIsRefused(String gateway) {
+    assertThatThrownBy(() -> Charts.templateRaw(workDir, "gateway:\n  " + gateway + "\n"))
+        .hasMessageContaining("in clear")
+        .hasMessageContaining("gateway.stateStore.passwordSecretRef")
+        .hasMessageNotContaining("s3cret");
+    // From a Secret it is fine, as passwordSecretRef does it.
+    assertThat(
+            Charts.template(
+                workDir,
+                "gateway:\n  extraEnv: [{name: SWITCHBOARD_STATE_STORE_PASSWORD, valueFrom:"
+                    + " {secretKeyRef: {name: redis-auth, key: password}}}]\n"))
+        .isNotNull();
+  }
+
   @Test
   void aStoreUrlThatIsNotRedisIsRejected() {
     assertThatThrownBy(
