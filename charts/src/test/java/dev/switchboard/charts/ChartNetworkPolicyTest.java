@@ -123,6 +123,73 @@ class ChartNetworkPolicyTest {
     assertThat(adminFrom.size()).as("operator and Prometheus").isEqualTo(2);
   }
 
+  /**
+   * The operator's HTTP port (/metrics, /healthz, /readyz) had no NetworkPolicy while the gateway
+   * and Redis had one: any pod of the cluster could read its metrics. Like the gateway's admin
+   * port, only Prometheus (the same selectors) and the peers named in
+   * networkPolicy.operatorMetricsFrom may connect, on that port only.
+   */
+  @Test
+  void theOperatorsMetricsPortIsOpenOnlyToPrometheusByDefault() {
+    RenderedChart chart = Charts.template();
+    JsonNode policy = chart.get("NetworkPolicy", "switchboard-operator");
+    JsonNode operator = chart.get("Deployment", "switchboard-operator");
+    assertThat(policy.at("/spec/podSelector/matchLabels"))
+        .isEqualTo(operator.at("/spec/selector/matchLabels"));
+    assertThat(policy.at("/spec/policyTypes").size()).isOne();
+    assertThat(policy.at("/spec/policyTypes/0").asText()).isEqualTo("Ingress");
+    JsonNode rules = policy.at("/spec/ingress");
+    assertThat(rules.size()).isOne();
+    JsonNode rule = rules.get(0);
+    assertThat(rule.at("/ports").size()).isOne();
+    assertThat(rule.at("/ports/0/port").asText()).isEqualTo("http-metrics");
+    // The port the pod serves /metrics on, by the name the policy uses.
+    assertThat(operator.at("/spec/template/spec/containers/0/ports/0/name").asText())
+        .isEqualTo("http-metrics");
+    JsonNode from = rule.path("from");
+    assertThat(from.size()).as("Prometheus only").isOne();
+    // The same Prometheus peer as on the gateway's admin port.
+    JsonNode gatewayPrometheus =
+        chart.get("NetworkPolicy", "switchboard-gateway").at("/spec/ingress/1/from/1");
+    assertThat(from.get(0)).isEqualTo(gatewayPrometheus);
+    assertThat(from.get(0).at("/podSelector/matchLabels/app.kubernetes.io~1name").asText())
+        .isEqualTo("prometheus");
+  }
+
+  @Test
+  void theOperatorsPolicyFollowsThePrometheusSelectorsAndTakesFurtherPeers() {
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            networkPolicy:
+              prometheus:
+                namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+                podSelector: {matchLabels: {app: prom}}
+              operatorMetricsFrom:
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: observability}}
+                  podSelector: {matchLabels: {app: otel-collector}}
+            """);
+    JsonNode from = chart.get("NetworkPolicy", "switchboard-operator").at("/spec/ingress/0/from");
+    assertThat(from.size()).isEqualTo(2);
+    assertThat(from.at("/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("monitoring");
+    assertThat(from.at("/0/podSelector/matchLabels/app").asText()).isEqualTo("prom");
+    assertThat(from.at("/1/podSelector/matchLabels/app").asText()).isEqualTo("otel-collector");
+    // Not a gateway peer: the gateway's admin port keeps its own list.
+    assertThat(chart.get("NetworkPolicy", "switchboard-gateway").at("/spec/ingress/1/from").size())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void theOperatorsPolicyGoesWithTheOperatorAndWithTheOthers() {
+    RenderedChart gatewayOnly = Charts.template(workDir, "operator: {enabled: false}\n");
+    assertThat(gatewayOnly.find("NetworkPolicy", "switchboard-operator")).isEmpty();
+    assertThat(gatewayOnly.find("NetworkPolicy", "switchboard-gateway")).isPresent();
+    RenderedChart off = Charts.template(workDir, "networkPolicy: {enabled: false}\n");
+    assertThat(off.find("NetworkPolicy", "switchboard-operator")).isEmpty();
+  }
+
   @Test
   void aBadOperatorNamespaceIsRefused() {
     assertThatThrownBy(

@@ -59,7 +59,7 @@ class ChartUpgradeTest {
                       podLabels: {tier: edge}
                     """));
 
-    assertThat(before).as("3 Deployments, 3 Services, a PDB, 2 policies").hasSize(9);
+    assertThat(before).as("3 Deployments, 3 Services, a PDB, 3 policies").hasSize(10);
     assertThat(after).isEqualTo(before);
   }
 
