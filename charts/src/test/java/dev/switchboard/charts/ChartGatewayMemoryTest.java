@@ -50,8 +50,7 @@ class ChartGatewayMemoryTest {
   /** The image run without the chart (docker run -m 768m) is sized as the chart's pod is. */
   @Test
   void theGatewayImageDefaultsToTheChartsJvmOptions() throws IOException {
-    String dockerfile =
-        Files.readString(Charts.repoDir().resolve("gateway-runtime/Dockerfile"));
+    String dockerfile = Files.readString(Charts.repoDir().resolve("gateway-runtime/Dockerfile"));
     String chartOptions =
         javaToolOptions(
             Charts.template()

@@ -240,8 +240,8 @@ class ChartStateStoreTest {
    * gateway.extraArgs are rendered into the pod spec as they are, so a store URL with a password
    * passed there ("--state-store=URL" or "--state-store", "URL") was in clear where
    * gateway.stateStore.url would have been refused. Refused at render, in either form, and a
-   * password= parameter too (the Redis client reads it); the message points at
-   * passwordSecretRef and never repeats the password.
+   * password= parameter too (the Redis client reads it); the message points at passwordSecretRef
+   * and never repeats the password.
    */
   @ParameterizedTest
   @ValueSource(

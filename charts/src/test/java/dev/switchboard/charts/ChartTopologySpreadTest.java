@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Without topology spread constraints the scheduler may put every gateway replica on one node or
- * in one zone, and that node's or zone's loss takes the whole gateway down. By default the chart
- * asks, softly (ScheduleAnyway: a preference, never a Pending pod), for the replicas to spread over
- * nodes and zones, counting the component's own pods; the operator's standbys likewise when it runs
- * more than one replica.
+ * Without topology spread constraints the scheduler may put every gateway replica on one node or in
+ * one zone, and that node's or zone's loss takes the whole gateway down. By default the chart asks,
+ * softly (ScheduleAnyway: a preference, never a Pending pod), for the replicas to spread over nodes
+ * and zones, counting the component's own pods; the operator's standbys likewise when it runs more
+ * than one replica.
  */
 class ChartTopologySpreadTest {
 
@@ -93,8 +93,7 @@ class ChartTopologySpreadTest {
     }
 
     JsonNode off =
-        Charts.template(
-                workDir, "operator:\n  replicaCount: 3\n  topologySpreadConstraints: []\n")
+        Charts.template(workDir, "operator:\n  replicaCount: 3\n  topologySpreadConstraints: []\n")
             .get("Deployment", "switchboard-operator");
     assertThat(off.at("/spec/template/spec/topologySpreadConstraints").isMissingNode()).isTrue();
   }

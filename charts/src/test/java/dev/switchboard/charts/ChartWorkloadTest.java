@@ -239,13 +239,15 @@ class ChartWorkloadTest {
     assertThatThrownBy(
             () ->
                 Charts.templateRaw(
-                    workDir, "gateway:\n  autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}\n"))
+                    workDir,
+                    "gateway:\n  autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}\n"))
         .hasMessageContaining("gateway.autoscaling.minReplicas (5)")
         .hasMessageContaining("gateway.autoscaling.maxReplicas (3)");
     // Equal bounds are a fixed count, which the API server accepts; off, the bounds are unused.
     JsonNode fixed =
         Charts.template(
-                workDir, "gateway:\n  autoscaling: {enabled: true, minReplicas: 4, maxReplicas: 4}\n")
+                workDir,
+                "gateway:\n  autoscaling: {enabled: true, minReplicas: 4, maxReplicas: 4}\n")
             .get("HorizontalPodAutoscaler", "switchboard-gateway");
     assertThat(fixed.at("/spec/minReplicas").asInt()).isEqualTo(4);
     assertThat(fixed.at("/spec/maxReplicas").asInt()).isEqualTo(4);
