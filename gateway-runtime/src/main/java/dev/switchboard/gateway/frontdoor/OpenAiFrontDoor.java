@@ -14,7 +14,9 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -112,6 +114,21 @@ abstract class OpenAiFrontDoor implements FrontDoor {
         .appendBytes(END);
   }
 
+  /**
+   * The body parsed where it lies when it is a heap buffer (the client body as the server gathered
+   * it), instead of from a copy of its bytes; otherwise from the copy.
+   */
+  private static JsonNode readTree(Buffer body) throws IOException {
+    if (body instanceof BufferInternal internal) {
+      ByteBuf bytes = internal.getByteBuf();
+      if (bytes.hasArray()) {
+        return JSON.readTree(
+            bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+      }
+    }
+    return JSON.readTree(body.getBytes());
+  }
+
   /** The client body as a JSON object, duplicate keys refused (400 otherwise). */
   static ObjectNode parse(Buffer body) {
     if (body == null || body.length() == 0) {
@@ -119,7 +136,7 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     }
     JsonNode node;
     try {
-      node = JSON.readTree(body.getBytes());
+      node = readTree(body);
     } catch (MismatchedInputException e) {
       String field = duplicateField(e);
       if (field != null) {

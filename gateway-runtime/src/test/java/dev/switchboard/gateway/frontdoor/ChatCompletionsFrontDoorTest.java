@@ -9,7 +9,10 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The chat-completions front door: decoding, usage on streams, and the SSE it encodes. */
@@ -28,6 +31,30 @@ class ChatCompletionsFrontDoorTest {
             "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}");
     assertThat(door.model(request)).isEqualTo("chat");
     assertThat(door.wantsStream(request)).isTrue();
+  }
+
+  /**
+   * A body is parsed where it lies in its buffer: only its own bytes, wherever they start in the
+   * buffer's array (a gathered body's buffer has room after it; a slice starts inside one).
+   */
+  @Test
+  void aBodyIsReadFromItsOwnBytesOfTheBuffersArray() {
+    String json = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hé\"}]}";
+    byte[] padded = ("{\"x\":" + json + "}}}garbage").getBytes(StandardCharsets.UTF_8);
+    int start = "{\"x\":".length();
+    Buffer slice =
+        BufferInternal.buffer(
+            Unpooled.wrappedBuffer(padded, start, json.getBytes(StandardCharsets.UTF_8).length));
+    ObjectNode request = door.decodeRequest(slice);
+    assertThat(door.model(request)).isEqualTo("chat");
+    assertThat(request.path("messages").path(0).path("content").asText()).isEqualTo("hé");
+    assertThat(request.has("x")).isFalse();
+
+    Buffer gathered = Buffer.buffer(64).appendString(json);
+    assertThat(door.model(door.decodeRequest(gathered))).isEqualTo("chat");
+    // A body cut short inside its buffer is unparsable, however valid the bytes after it are.
+    Buffer cut = BufferInternal.buffer(Unpooled.wrappedBuffer(padded, start, 10));
+    assertThatThrownBy(() -> door.decodeRequest(cut)).isInstanceOf(ApiException.class);
   }
 
   @Test
