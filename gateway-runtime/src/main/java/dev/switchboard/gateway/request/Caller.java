@@ -27,6 +27,10 @@ public final class Caller {
   private String apiKeyHash;
   private boolean digested;
   private byte[] keyDigest;
+
+  /** The header {@link #keyDigest} read the key from, or null without a key. */
+  private String keyHeader;
+
   private ConsumerPolicy consumer;
   private Object consumerTicket;
 
@@ -68,16 +72,49 @@ public final class Caller {
   public byte[] keyDigest() {
     if (!digested) {
       digested = true;
-      String token = bearer(headers.apply("authorization"));
+      String header = "authorization";
+      String token = bearer(headers.apply(header));
       if (token == null || token.isEmpty()) {
-        token = headers.apply("api-key");
+        header = "api-key";
+        token = headers.apply(header);
       }
       if (token == null || token.isEmpty()) {
-        token = headers.apply("x-api-key");
+        header = "x-api-key";
+        token = headers.apply(header);
       }
-      keyDigest = token == null || token.isBlank() ? null : KeyDigest.bytes(token.strip());
+      if (token != null && !token.isBlank()) {
+        keyDigest = KeyDigest.bytes(token.strip());
+        keyHeader = header;
+      }
     }
     return keyDigest;
+  }
+
+  /**
+   * What a client rate limit keyed on {@code header:<name>} counts by: the hex SHA-256 of the
+   * header's value, never the value, or null without the header. Any header may be a credential
+   * (the key headers, {@code x-goog-api-key}, an API gateway's {@code Ocp-Apim-Subscription-Key},
+   * a header of the application's own), so none is kept as sent: a bucket lives minutes, and the
+   * shared store's bucket names are derived from this. The digest also bounds what a bucket's key
+   * holds, whatever the header's length. For the header the consumer key was read from, it is that
+   * key's hash ({@link #apiKeyHash}: the key without its {@code Bearer} scheme), computed once for
+   * both.
+   */
+  public String headerHash(String name) {
+    String value = headers.apply(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    for (String keyHeaderName : KEY_HEADERS) {
+      if (keyHeaderName.equalsIgnoreCase(name)) {
+        keyDigest(); // which header the key came from
+        if (keyHeaderName.equals(keyHeader)) {
+          return apiKeyHash();
+        }
+        break;
+      }
+    }
+    return KeyDigest.of(value);
   }
 
   /**

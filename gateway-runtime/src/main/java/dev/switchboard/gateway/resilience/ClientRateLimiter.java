@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Buckets live in a bounded Caffeine cache (evicted after two idle minutes, at most {@value
  * #MAX_KEYS} keys) so an attacker cycling keys cannot grow memory without bound. The {@code
- * api-key} key is a SHA-256 of the client's bearer token: the token itself is never stored or
- * logged. A bucket is shared by every route that uses the same policy and limit. Requests are taken
+ * api-key} key is a SHA-256 of the client's bearer token, a {@code header:<name>} key a SHA-256 of
+ * the header's value (it may be a credential too): neither is ever stored or logged as sent. A bucket is shared by every route that uses the same policy and limit. Requests are taken
  * at admission; tokens are charged from the answer's usage, so a request is admitted while the
  * token bucket is not already negative.
  */
@@ -147,6 +147,11 @@ public final class ClientRateLimiter {
     return Decision.allowed(List.copyOf(tokenBuckets));
   }
 
+  /** The values the buckets held now are keyed on (for tests). */
+  List<String> keyValues() {
+    return buckets.asMap().keySet().stream().map(BucketKey::value).toList();
+  }
+
   private Buckets create(RoutingTable.RateLimit limit) {
     TokenBucket requests =
         limit.requestsPerMinute() != null && limit.requestsPerMinute() > 0
@@ -189,7 +194,10 @@ public final class ClientRateLimiter {
     return "header " + key.substring(key.indexOf(':') + 1);
   }
 
-  /** The value a limit is keyed on for this request, or null when the limit does not apply. */
+  /**
+   * The value a limit is keyed on for this request (for {@code api-key} and {@code header:<name>} a
+   * hex SHA-256, never what the client sent), or null when the limit does not apply.
+   */
   static String keyValue(String key, String routeName, Function<String, String> header) {
     return keyValue(key, routeName, new Caller(header));
   }
@@ -206,8 +214,8 @@ public final class ClientRateLimiter {
       return caller.apiKeyHash();
     }
     if (key.regionMatches(true, 0, "header:", 0, "header:".length())) {
-      String value = caller.header(key.substring("header:".length()).trim());
-      return value == null || value.isEmpty() ? null : value;
+      // A digest, never the value: the header may be a credential (Caller#headerHash).
+      return caller.headerHash(key.substring("header:".length()).trim());
     }
     return null;
   }

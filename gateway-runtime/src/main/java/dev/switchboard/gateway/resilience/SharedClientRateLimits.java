@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * charged after the answer anyway, so another replica sees the tokens within one report. Runs are
  * sent once and never retried, so no per-request key is kept in Redis (the idempotency markers this
  * used to write, two per request kept ten minutes, were 12 million keys at 10,000 requests per
- * second). Bucket keys hold a SHA-256 of the limit and the caller's value (for {@code api-key} that
- * value already is the key's hash), never a key or a header value.
+ * second). Bucket keys hold a SHA-256 of the limit and the caller's value (for {@code api-key} and
+ * {@code header:<name>} that value already is a hash of the key or header), never a key or a header
+ * value; nor does anything this replica keeps per caller.
  *
  * <p>Outage: while the store is unavailable the request is counted in this replica's own bucket
  * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage.
@@ -210,6 +211,11 @@ public final class SharedClientRateLimits {
     args.add(Long.toString(tokens));
     args.addAll(pairs);
     return store.runScript("client_rate_admit.lua", buckets, args);
+  }
+
+  /** The caller values of the shapes this replica keeps (for tests). */
+  List<String> shapeValues() {
+    return shapes.asMap().keySet().stream().flatMap(k -> k.values().stream()).toList();
   }
 
   /** Requests this replica holds of all callers' buckets (for tests). */

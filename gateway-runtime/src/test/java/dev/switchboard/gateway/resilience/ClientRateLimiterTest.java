@@ -66,4 +66,42 @@ class ClientRateLimiterTest {
             "api-key", "r", headers(Map.of("authorization", "Bearer sk-secret")));
     assertThat(value).hasSize(64).doesNotContain("sk-secret");
   }
+
+  /**
+   * A {@code header:} limit on a credential header (another scheme's {@code Authorization}, Gemini's
+   * {@code x-goog-api-key}) keeps a digest of the value, never the value, and still counts each
+   * distinct value in its own bucket.
+   */
+  @Test
+  void headerKeyedBucketsHoldADigestNeverTheHeaderValue() {
+    List<RoutingTable.RateLimit> limits =
+        List.of(
+            new RoutingTable.RateLimit("header:authorization", 1, null),
+            new RoutingTable.RateLimit("header:X-Goog-Api-Key", 5, null));
+    Function<String, String> alice =
+        headers(
+            Map.of("authorization", "Basic YWxpY2U6c2VjcmV0", "x-goog-api-key", "AIzaAliceKey"));
+    Function<String, String> bob =
+        headers(Map.of("authorization", "Basic Ym9iOnNlY3JldA==", "x-goog-api-key", "AIzaBobKey"));
+    assertThat(limiter.admit(limits, "pol", "r", alice).limited()).isFalse();
+    assertThat(limiter.admit(limits, "pol", "r", alice).limited()).isTrue();
+    assertThat(limiter.admit(limits, "pol", "r", bob).limited()).isFalse();
+
+    assertThat(limiter.keyValues()).hasSize(4).allSatisfy(v -> assertThat(v).hasSize(64));
+    assertThat(String.join("\n", limiter.keyValues()))
+        .doesNotContain("YWxpY2U6c2VjcmV0", "Ym9iOnNlY3JldA==", "AIzaAliceKey", "AIzaBobKey");
+  }
+
+  @Test
+  void aBearerAuthorizationHeaderLimitCountsByTheKeysOwnHash() {
+    Function<String, String> h = headers(Map.of("authorization", "Bearer sk-secret"));
+    assertThat(ClientRateLimiter.keyValue("header:Authorization", "r", h))
+        .isEqualTo(ClientRateLimiter.keyValue("api-key", "r", h))
+        .doesNotContain("sk-secret");
+    // A header the key was not read from is hashed as sent.
+    Function<String, String> both =
+        headers(Map.of("authorization", "Bearer sk-secret", "x-api-key", "sk-other"));
+    assertThat(ClientRateLimiter.keyValue("header:x-api-key", "r", both))
+        .isEqualTo(dev.switchboard.gateway.request.KeyDigest.of("sk-other"));
+  }
 }
