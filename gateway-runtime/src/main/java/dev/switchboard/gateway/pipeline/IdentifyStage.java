@@ -63,6 +63,22 @@ public final class IdentifyStage implements Stage {
       return null;
     }
     byte[] digest = caller.keyDigest();
+    if (digest == null && caller.presentsAnotherScheme()) {
+      refuse("scheme");
+      // Nothing of the value is quoted, not even its first word: without a scheme, that is the
+      // credential itself.
+      throw new ApiException(
+          new OpenAiError(
+              401,
+              "The Authorization header is not Bearer auth. Provide your consumer key as"
+                  + " Authorization: Bearer YOUR_KEY, or in an api-key or x-api-key header;"
+                  + " another scheme (such as Basic) or a key without the Bearer scheme is not"
+                  + " accepted.",
+              "invalid_request_error",
+              null,
+              "invalid_api_key",
+              "unauthenticated"));
+    }
     if (digest == null) {
       refuse("missing");
       throw new ApiException(

@@ -9,7 +9,8 @@ import java.util.function.Function;
 
 /**
  * Who is calling, as far as the gateway tells callers apart: by the API key they present ({@code
- * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}) and by request headers. Only a
+ * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}; an {@code Authorization} of
+ * another scheme carries none) and by request headers. Only a
  * SHA-256 of the key is ever kept, computed on first use (most routes never ask), so the key itself
  * is never stored, logged or used as a map key. A consumer key resolves to its {@link
  * ConsumerPolicy} here.
@@ -164,6 +165,13 @@ public final class Caller {
             a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * The key of an {@code Authorization} value: the credential of the {@code Bearer} scheme (in any
+   * case), {@code ""} for {@code Bearer} alone, null for anything else. Another scheme ({@code Basic
+   * …}, {@code Token …}) or a value without a scheme is no key: hashing it whole would make
+   * {@code Basic dXNlcjpwdw==} a "key", and a bare value is as likely another scheme's credential as
+   * a key. OpenAI answers such a request 401, LiteLLM takes no key from a value without a scheme.
+   */
   private static String bearer(String auth) {
     if (auth == null) {
       return null;
@@ -172,7 +180,20 @@ public final class Caller {
       return ""; // "Bearer" with an empty token (HTTP trims the space): no key, not the key
       // "Bearer"
     }
-    return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : auth;
+    return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+  }
+
+  /**
+   * Whether the caller sends an {@code Authorization} header that is not {@code Bearer <key>} and
+   * presents no key elsewhere ({@code api-key}, {@code x-api-key}): where keys are required it is
+   * told the form the gateway expects rather than that its key is missing or unknown.
+   */
+  public boolean presentsAnotherScheme() {
+    if (keyDigest() != null) {
+      return false;
+    }
+    String auth = headers.apply("authorization");
+    return auth != null && !auth.isBlank() && bearer(auth) == null;
   }
 
   /** The consumer the key belongs to (set by the identify stage), or null when none is required. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code api-key} or {@code x-api-key}, the same key in several of them too. Two different keys in
  * one request are refused, so a request never picks one of two consumers by the order the gateway
  * reads headers in (a proxy adding one header to a client's other, say); a key in the query string
- * is no key.
+ * is no key, nor is an {@code Authorization} of another scheme or without one.
  */
 class ConsumerKeyPresentationTest {
 
@@ -163,6 +163,65 @@ class ConsumerKeyPresentationTest {
     assertThat(GatewayHarness.json(answer.body()).at("/error/type").asText())
         .isEqualTo("authentication_error");
     assertThat(answer.body()).doesNotContain("sk-chat", "sk-all");
+  }
+
+  /**
+   * An {@code Authorization} of another scheme, or a key without the {@code Bearer} scheme, is no
+   * key: 401 saying the expected form, the value never quoted — even when the value is a consumer's
+   * key (as a bare value, or as the credential of another scheme).
+   */
+  @Test
+  void anAuthorizationThatIsNotBearerIsRefusedWithTheExpectedForm() throws Exception {
+    double before = refusals("scheme");
+    List<String> forms = List.of("Basic sk-all", "Token sk-all", "sk-all", "Basic c2stYWxs");
+    for (String auth : forms) {
+      HttpResponse<String> answer = models("", Map.of("authorization", auth));
+      assertThat(answer.statusCode()).as(auth).isEqualTo(401);
+      assertThat(GatewayHarness.json(answer.body()).at("/error/code").asText())
+          .isEqualTo("invalid_api_key");
+      assertThat(GatewayHarness.json(answer.body()).at("/error/message").asText())
+          .contains("Authorization: Bearer YOUR_KEY");
+      assertThat(answer.body()).doesNotContain("sk-all", "c2stYWxs", "Token ");
+    }
+    assertThat(refusals("scheme") - before).isEqualTo(forms.size());
+    // Beside another scheme (an ingress's Basic auth, say), a key header carries the key.
+    HttpResponse<String> beside =
+        models("", Map.of("authorization", "Basic dXNlcjpwdw==", "x-api-key", "sk-all"));
+    assertThat(beside.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void onTheMessagesDoorAnotherSchemeIsRefusedInAnthropicsShape() throws Exception {
+    HttpResponse<String> answer =
+        gateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/messages"))
+                .timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json")
+                .header("anthropic-version", "2023-06-01")
+                .header("authorization", "Basic sk-all")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"secret-model\",\"max_tokens\":8,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build());
+    assertThat(answer.statusCode()).isEqualTo(401);
+    assertThat(GatewayHarness.json(answer.body()).at("/type").asText()).isEqualTo("error");
+    assertThat(GatewayHarness.json(answer.body()).at("/error/type").asText())
+        .isEqualTo("authentication_error");
+    assertThat(GatewayHarness.json(answer.body()).at("/error/message").asText())
+        .contains("Authorization: Bearer YOUR_KEY");
+    assertThat(answer.body()).doesNotContain("sk-all");
+  }
+
+  /** {@code switchboard_consumer_unauthenticated_total{reason=...}}, 0 before the first. */
+  static double refusals(String reason) throws Exception {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "switchboard_consumer_unauthenticated_total\\{[^}]*reason=\""
+                    + reason
+                    + "\"[^}]*} (\\S+)")
+            .matcher(gateway.admin("/metrics").body());
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
   @Test

@@ -49,4 +49,25 @@ class CallerTest {
     c.apiKeyHash();
     assertThat(asked).containsExactly("authorization");
   }
+
+  @Test
+  void anotherSchemeOrABareValueInAuthorizationIsNoKey() {
+    for (String auth : List.of("Basic c2stYWxpY2U6", "Token sk-alice", "sk-alice", "Bearer\tsk-alice")) {
+      Caller c = caller(Map.of("authorization", auth));
+      assertThat(c.keyDigest()).as(auth).isNull();
+      assertThat(c.apiKeyHash()).as(auth).isEqualTo(Caller.ANONYMOUS);
+      assertThat(c.presentsAnotherScheme()).as(auth).isTrue();
+    }
+    assertThat(caller(Map.of("authorization", "Bearer sk-alice")).presentsAnotherScheme()).isFalse();
+    assertThat(caller(Map.of()).presentsAnotherScheme()).isFalse();
+    assertThat(caller(Map.of("authorization", "Bearer")).presentsAnotherScheme()).isFalse();
+  }
+
+  @Test
+  void besideAnotherSchemeTheKeyComesFromTheKeyHeaders() {
+    Caller c = caller(Map.of("authorization", "Basic dXNlcjpwdw==", "api-key", "sk-alice"));
+    assertThat(c.apiKeyHash()).isEqualTo(SHA256_OF_SK_ALICE);
+    assertThat(c.presentsAnotherScheme()).isFalse();
+    assertThat(c.presentsTwoKeys()).isFalse();
+  }
 }
