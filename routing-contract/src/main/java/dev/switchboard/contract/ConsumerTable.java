@@ -133,7 +133,8 @@ public record ConsumerTable(
   /**
    * Parses a table.
    *
-   * @throws IllegalArgumentException when the document is not a consumer table of a known version
+   * @throws IllegalArgumentException when the document is not a consumer table of a known version,
+   *     or not a valid one (a consumer without a name or listed twice, a malformed key hash)
    */
   public static ConsumerTable parse(byte[] json) {
     ConsumerTable table;
@@ -154,9 +155,17 @@ public record ConsumerTable(
         throw new IllegalArgumentException("the operator key hash is not 64 lower-case hex digits");
       }
     }
+    java.util.Set<String> names = new java.util.HashSet<>();
     for (Consumer c : table.consumers()) {
       if (c.name() == null || c.name().isBlank()) {
         throw new IllegalArgumentException("a consumer has no name");
+      }
+      // A consumer's name is what its spend, budget, limits and response-cache partition are kept
+      // under: two entries of one name would share them, and each would read the other's cached
+      // answers. Only a hand-written table can have them (Kubernetes names are unique).
+      if (!names.add(c.name())) {
+        throw new IllegalArgumentException(
+            "consumer " + c.name() + " is listed twice; every consumer needs a name of its own");
       }
       for (String hash : c.keySha256()) {
         if (hash == null || !hash.matches("[0-9a-f]{64}")) {
