@@ -96,6 +96,36 @@ class RoutingStateTest {
   }
 
   /**
+   * A provider base URL carrying a credential — Gemini's {@code ?key=}, or userinfo — never reaches
+   * an upstream call, so no connect error, log line, metric or status can carry it: the gateway's
+   * own check refuses the table (file mode too, where no operator looked), without quoting the URL,
+   * and the previous table keeps serving.
+   */
+  @Test
+  void aBaseUrlWithACredentialIsRefusedWithoutQuotingIt() {
+    state.apply(RoutingTableCodec.encode(table("a")), "test");
+    RoutingSnapshot before = state.current().orElseThrow();
+    for (String url :
+        List.of(
+            "https://generativelanguage.googleapis.com/v1beta?key=AIzaS3cret",
+            "https://user:S3cret@api.example.com/v1",
+            "https://S3cret@api.example.com/v1",
+            "https://api.example.com/v1#S3cret",
+            "https://user:S3cret@api.example .com/v1")) {
+      ReloadResult result =
+          state.apply(
+              RoutingTableCodec.encode(
+                  TestTables.table(
+                      List.of(provider("p", url, true)),
+                      List.of(route("b", List.of(), target("p", "m", 0))))),
+              "file");
+      assertThat(result.result()).as(url).isEqualTo(ReloadResult.REJECTED);
+      assertThat(String.join("\n", result.problems())).as(url).doesNotContain("S3cret");
+    }
+    assertThat(state.current()).containsSame(before);
+  }
+
+  /**
    * A hand-written table (file mode: the operator's names never hold '_') naming a route or a
    * provider {@code _none}, the metrics' label for a request without one, would merge its series
    * with those: it is refused with a message saying so, and the previous table keeps serving.
