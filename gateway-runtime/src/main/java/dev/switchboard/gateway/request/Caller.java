@@ -10,10 +10,9 @@ import java.util.function.Function;
 /**
  * Who is calling, as far as the gateway tells callers apart: by the API key they present ({@code
  * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}; an {@code Authorization} of
- * another scheme carries none) and by request headers. Only a
- * SHA-256 of the key is ever kept, computed on first use (most routes never ask), so the key itself
- * is never stored, logged or used as a map key. A consumer key resolves to its {@link
- * ConsumerPolicy} here.
+ * another scheme carries none) and by request headers. Only a SHA-256 of the key is ever kept,
+ * computed on first use (most routes never ask), so the key itself is never stored, logged or used
+ * as a map key. A consumer key resolves to its {@link ConsumerPolicy} here.
  */
 public final class Caller {
 
@@ -94,8 +93,8 @@ public final class Caller {
   /**
    * What a client rate limit keyed on {@code header:<name>} counts by: the hex SHA-256 of the
    * header's value, never the value, or null without the header. Any header may be a credential
-   * (the key headers, {@code x-goog-api-key}, an API gateway's {@code Ocp-Apim-Subscription-Key},
-   * a header of the application's own), so none is kept as sent: a bucket lives minutes, and the
+   * (the key headers, {@code x-goog-api-key}, an API gateway's {@code Ocp-Apim-Subscription-Key}, a
+   * header of the application's own), so none is kept as sent: a bucket lives minutes, and the
    * shared store's bucket names are derived from this. The digest also bounds what a bucket's key
    * holds, whatever the header's length. For the header the consumer key was read from, it is that
    * key's hash ({@link #apiKeyHash}: the key without its {@code Bearer} scheme), computed once for
@@ -167,10 +166,11 @@ public final class Caller {
 
   /**
    * The key of an {@code Authorization} value: the credential of the {@code Bearer} scheme (in any
-   * case), {@code ""} for {@code Bearer} alone, null for anything else. Another scheme ({@code Basic
-   * …}, {@code Token …}) or a value without a scheme is no key: hashing it whole would make
-   * {@code Basic dXNlcjpwdw==} a "key", and a bare value is as likely another scheme's credential as
-   * a key. OpenAI answers such a request 401, LiteLLM takes no key from a value without a scheme.
+   * case), {@code ""} for {@code Bearer} alone, null for anything else. Another scheme ({@code
+   * Basic …}, {@code Token …}) or a value without a scheme is no key: hashing it whole would make
+   * {@code Basic dXNlcjpwdw==} a "key", and a bare value is as likely another scheme's credential
+   * as a key. OpenAI answers such a request 401, LiteLLM takes no key from a value without a
+   * scheme.
    */
   private static String bearer(String auth) {
     if (auth == null) {

@@ -18,9 +18,10 @@ import java.util.function.LongSupplier;
  * <p>Buckets live in a bounded Caffeine cache (evicted after two idle minutes, at most {@value
  * #MAX_KEYS} keys) so an attacker cycling keys cannot grow memory without bound. The {@code
  * api-key} key is a SHA-256 of the client's bearer token, a {@code header:<name>} key a SHA-256 of
- * the header's value (it may be a credential too): neither is ever stored or logged as sent. A bucket is shared by every route that uses the same policy and limit. Requests are taken
- * at admission; tokens are charged from the answer's usage, so a request is admitted while the
- * token bucket is not already negative.
+ * the header's value (it may be a credential too): neither is ever stored or logged as sent. A
+ * bucket is shared by every route that uses the same policy and limit. Requests are taken at
+ * admission; tokens are charged from the answer's usage, so a request is admitted while the token
+ * bucket is not already negative.
  */
 public final class ClientRateLimiter {
 

@@ -52,13 +52,15 @@ class CallerTest {
 
   @Test
   void anotherSchemeOrABareValueInAuthorizationIsNoKey() {
-    for (String auth : List.of("Basic c2stYWxpY2U6", "Token sk-alice", "sk-alice", "Bearer\tsk-alice")) {
+    for (String auth :
+        List.of("Basic c2stYWxpY2U6", "Token sk-alice", "sk-alice", "Bearer\tsk-alice")) {
       Caller c = caller(Map.of("authorization", auth));
       assertThat(c.keyDigest()).as(auth).isNull();
       assertThat(c.apiKeyHash()).as(auth).isEqualTo(Caller.ANONYMOUS);
       assertThat(c.presentsAnotherScheme()).as(auth).isTrue();
     }
-    assertThat(caller(Map.of("authorization", "Bearer sk-alice")).presentsAnotherScheme()).isFalse();
+    assertThat(caller(Map.of("authorization", "Bearer sk-alice")).presentsAnotherScheme())
+        .isFalse();
     assertThat(caller(Map.of()).presentsAnotherScheme()).isFalse();
     assertThat(caller(Map.of("authorization", "Bearer")).presentsAnotherScheme()).isFalse();
   }

@@ -68,9 +68,9 @@ class ClientRateLimiterTest {
   }
 
   /**
-   * A {@code header:} limit on a credential header (another scheme's {@code Authorization}, Gemini's
-   * {@code x-goog-api-key}) keeps a digest of the value, never the value, and still counts each
-   * distinct value in its own bucket.
+   * A {@code header:} limit on a credential header (another scheme's {@code Authorization},
+   * Gemini's {@code x-goog-api-key}) keeps a digest of the value, never the value, and still counts
+   * each distinct value in its own bucket.
    */
   @Test
   void headerKeyedBucketsHoldADigestNeverTheHeaderValue() {

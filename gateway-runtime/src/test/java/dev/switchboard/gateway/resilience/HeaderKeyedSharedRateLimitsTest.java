@@ -55,7 +55,8 @@ class HeaderKeyedSharedRateLimitsTest {
   void aCredentialHeaderIsCountedByItsDigestOnly() throws Exception {
     RedisStateStore store = new RedisStateStore(vertx, clock, redis.uri(), null, null, "hk:");
     ClientRateLimiter local = new ClientRateLimiter(clock::nanoTime);
-    SharedClientRateLimits limits = new SharedClientRateLimits(store, local, clock::currentTimeMillis);
+    SharedClientRateLimits limits =
+        new SharedClientRateLimits(store, local, clock::currentTimeMillis);
     try {
       // Two requests per minute per value: under 100 per minute, so every admission is Redis's.
       List<RoutingTable.RateLimit> rules =
@@ -64,7 +65,8 @@ class HeaderKeyedSharedRateLimitsTest {
               new RoutingTable.RateLimit("header:x-goog-api-key", 2, null));
       Caller alice =
           caller(Map.of("authorization", "Token tok-alice-7c1d", "x-goog-api-key", "AIzaAlice9e"));
-      Caller bob = caller(Map.of("authorization", "Token tok-bob-52aa", "x-goog-api-key", "AIzaBob3f"));
+      Caller bob =
+          caller(Map.of("authorization", "Token tok-bob-52aa", "x-goog-api-key", "AIzaBob3f"));
       assertThat(await(limits.admit(rules, "p", "r", alice, "a-1")).decision().limited()).isFalse();
       assertThat(await(limits.admit(rules, "p", "r", alice, "a-2")).decision().limited()).isFalse();
       assertThat(await(limits.admit(rules, "p", "r", alice, "a-3")).decision().limited()).isTrue();
@@ -72,7 +74,7 @@ class HeaderKeyedSharedRateLimitsTest {
 
       List<String> keys = redisKeys(store);
       assertThat(keys).hasSize(4).allMatch(k -> k.startsWith("hk:{rl:p}:"));
-      String secrets[] = {"tok-alice", "tok-bob", "Token", "AIzaAlice", "AIzaBob"};
+      String[] secrets = {"tok-alice", "tok-bob", "Token", "AIzaAlice", "AIzaBob"};
       assertThat(String.join("\n", keys)).doesNotContain(secrets);
       assertThat(limits.shapeValues()).isNotEmpty();
       assertThat(String.join("\n", limits.shapeValues())).doesNotContain(secrets);
