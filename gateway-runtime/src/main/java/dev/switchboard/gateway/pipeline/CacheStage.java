@@ -1025,7 +1025,7 @@ public final class CacheStage implements Stage {
             : ((dev.switchboard.gateway.upstream.UpstreamStream) exchange.result()).format();
     CachedAnswer answer =
         new CachedAnswer(
-            reply == null ? null : reply.body().getBytes(),
+            reply == null ? null : reply.bodyBytes(),
             reply == null ? null : reply.summary(),
             reply == null ? List.copyOf(lookup.events) : null,
             format,

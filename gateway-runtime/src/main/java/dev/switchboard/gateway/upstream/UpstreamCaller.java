@@ -196,16 +196,20 @@ public final class UpstreamCaller {
     decodeProbe.run();
     byte[] raw = bytes.getBytes();
     byte[] clean = scrubber.scrub(raw);
+    Buffer body = clean == raw ? bytes : Buffer.buffer(clean);
     UpstreamAdapter.DecodedReply decoded =
         UpstreamAdapters.forProvider(pt.provider())
             .decode(
                 clean,
-                clean == raw ? bytes : Buffer.buffer(clean),
+                body,
                 op,
                 pt,
                 request,
                 ctx::epochSeconds); // read only by a translating adapter
-    return new JsonReply(status, decoded.body(), decoded.summary(), op);
+    // The answer as the adapter left it: when it is the body as it came (scrubbed), its bytes
+    // are those already copied out to read it, which the response cache's entry takes as they are.
+    return new JsonReply(
+        status, decoded.body(), decoded.summary(), op, decoded.body() == body ? clean : null);
   }
 
   /**

@@ -52,8 +52,15 @@ class KeyScrubbingIT {
     RoutingTable table =
         TestTables.table(
             List.of(provider("echo", mock.baseUrl(), timeouts, null, null, null, Map.of())),
-            List.of(policy("once", 1, 100, 0.2, 5, null, List.of())),
-            List.of(policyRoute("chat", "once", target("echo", "e-1", 0))));
+            List.of(
+                policy("once", 1, 100, 0.2, 5, null, List.of()),
+                TestTables.cachePolicy(
+                    "cached",
+                    new RoutingTable.Cache(
+                        true, 600_000L, 1000, false, null, null, null, null, 0.3, null, null))),
+            List.of(
+                policyRoute("chat", "once", target("echo", "e-1", 0)),
+                policyRoute("cached", "cached", target("echo", "e-2", 0))));
     return table;
   }
 
@@ -108,6 +115,35 @@ class KeyScrubbingIT {
                 .asText())
         .isEqualTo("You called me with Authorization: Bearer " + KeyScrubber.MARKER);
     assertNoKey(r);
+  }
+
+  /**
+   * An answer that echoes the key is stored in the response cache as the client got it, scrubbed: a
+   * hit never brings the key back.
+   */
+  @Test
+  void aCachedAnswerThatEchoedTheKeyIsStoredWithoutIt() throws Exception {
+    mock.faults().set("*", "echo-auth");
+    String body =
+        "{\"model\":\"cached\",\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Who called?\"}]}";
+
+    HttpResponse<String> first = gateway.post("/v1/chat/completions", body);
+    HttpResponse<String> second = gateway.post("/v1/chat/completions", body);
+
+    assertThat(first.headers().firstValue("x-switchboard-cache")).contains("miss");
+    assertThat(second.headers().firstValue("x-switchboard-cache")).contains("hit");
+    assertThat(second.body()).contains(KeyScrubber.MARKER);
+    assertNoKey(first);
+    assertNoKey(second);
+    assertThat(
+            GatewayHarness.json(second.body())
+                .path("choices")
+                .path(0)
+                .path("message")
+                .path("content")
+                .asText())
+        .isEqualTo("You called me with Authorization: Bearer " + KeyScrubber.MARKER);
   }
 
   private static void assertNoKey(HttpResponse<String> r) {
