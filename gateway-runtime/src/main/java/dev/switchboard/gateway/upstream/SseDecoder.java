@@ -1,5 +1,9 @@
 package dev.switchboard.gateway.upstream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
@@ -10,6 +14,11 @@ import java.util.function.Consumer;
  * wire format carries everything in {@code data}. Follows the WHATWG parsing rules: LF, CRLF and CR
  * line endings, one leading UTF-8 byte order mark ignored. An event whose data is empty (a bare
  * {@code data:}, which some providers send as a keep-alive) carries nothing and is not emitted.
+ *
+ * <p>At the end of the stream ({@link #finish()}) it departs from the spec, which discards an event
+ * that lacks its terminating blank line: a last event that is whole ({@code [DONE]} or one complete
+ * JSON object) is emitted, because servers that end their body with {@code data: [DONE]\n} — or
+ * without even its line end — and close meant it as their end; only a cut event is left out.
  */
 public final class SseDecoder {
 
@@ -17,6 +26,8 @@ public final class SseDecoder {
   public static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
 
   private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+  private static final JsonFactory JSON = new JsonFactory();
 
   private final Consumer<String> onData;
   private final StringBuilder data = new StringBuilder();
@@ -87,6 +98,47 @@ public final class SseDecoder {
       bomBytes = -1;
     }
     return i;
+  }
+
+  /**
+   * The upstream closed the stream: the line in progress ends there (as the official SDKs' line
+   * decoders flush their last line), and the pending event is emitted when it is whole — its data
+   * {@code [DONE]} or exactly one complete JSON object, the end of every provider's stream — though
+   * no blank line followed it. An event cut short (a JSON line missing its end) is not emitted and
+   * {@link #hasPartialEvent()} stays true: the stream was truncated. Exceptions of the consumer
+   * pass through, as in {@link #feed}. Nothing is to be fed afterwards.
+   *
+   * <p>The spec (and the OpenAI and Anthropic SDKs, whose stream then just ends without its last
+   * event) drops such an event; the gateway relays it instead, framed whole for its client, so an
+   * answer the upstream completed is not counted as a truncation.
+   */
+  public void finish() {
+    if (lineLength > 0) {
+      endLine();
+    }
+    if (hasData && (data.length() == 0 || whole(data.toString()))) {
+      dispatch();
+    }
+  }
+
+  /** Whether {@code data} is a whole event: {@code [DONE]} or exactly one complete JSON object. */
+  static boolean whole(String data) {
+    String text = data.strip();
+    if ("[DONE]".equals(text)) {
+      return true;
+    }
+    if (!text.startsWith("{") || !text.endsWith("}")) {
+      return false;
+    }
+    try (JsonParser parser = JSON.createParser(text)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Whether the input so far ended in the middle of an event (bytes not yet dispatched). */

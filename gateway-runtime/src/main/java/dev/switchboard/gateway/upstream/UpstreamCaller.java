@@ -439,6 +439,19 @@ public final class UpstreamCaller {
                   });
               resp.endHandler(
                   v -> {
+                    // A last event that is whole but lacks its blank line (a server ending with
+                    // "data: [DONE]\n") is the stream's end, not a cut: it is taken before the
+                    // close is judged. A cut one stays out, and the close is a truncation.
+                    try {
+                      decoder.finish();
+                    } catch (RuntimeException e) {
+                      // The gateway failed taking that event (the sink threw), not the upstream.
+                      if (!promise.tryFail(e)) {
+                        stream.sinkFailed(e);
+                      } else {
+                        stream.cancel();
+                      }
+                    }
                     if (!promise.tryFail(
                         new UpstreamFailure(
                                 FailureKind.BAD_RESPONSE,

@@ -71,6 +71,62 @@ class SseDecoderTest {
     assertThat(decoder.hasPartialEvent()).isFalse();
   }
 
+  /**
+   * A stream's last event without its blank line, as some OpenAI-compatible servers end their body:
+   * whole, it is emitted at the close (with or without its line end, whatever line end it has); cut
+   * short, it is not, and the stream stays unfinished.
+   */
+  @Test
+  void emitsAWholeLastEventAtTheCloseThoughItsBlankLineIsMissing() {
+    for (String tail :
+        List.of(
+            "data: [DONE]\n",
+            "data: [DONE]",
+            "data: [DONE]\r\n",
+            "data: [DONE]\r",
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n",
+            "data: {\"type\":\ndata: \"message_stop\"}")) {
+      events.clear();
+      SseDecoder d = new SseDecoder(events::add);
+      d.feed(("data: {\"a\":1}\n\n" + tail).getBytes(StandardCharsets.UTF_8));
+      assertThat(events).as(tail).containsExactly("{\"a\":1}");
+      d.finish();
+      assertThat(events).as(tail).hasSize(2).first().isEqualTo("{\"a\":1}");
+      assertThat(events.get(1).replace("\n", ""))
+          .as(tail)
+          .isIn("[DONE]", "{\"type\":\"message_stop\"}");
+      assertThat(d.hasPartialEvent()).as(tail).isFalse();
+    }
+  }
+
+  @Test
+  void leavesACutLastEventOutAtTheClose() {
+    for (String tail :
+        List.of(
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\n",
+            "data: {\"a\":\n",
+            "data: [DON",
+            "data: {\"a\":1}{\"b\":",
+            "data: {\"a\":1} {\"b\":2}\n",
+            "data: 42\n")) {
+      events.clear();
+      SseDecoder d = new SseDecoder(events::add);
+      d.feed(("data: {\"a\":1}\n\n" + tail).getBytes(StandardCharsets.UTF_8));
+      d.finish();
+      assertThat(events).as(tail).containsExactly("{\"a\":1}");
+      assertThat(d.hasPartialEvent()).as(tail).isTrue();
+    }
+  }
+
+  @Test
+  void aCloseAfterAWholeEventOrAKeepAliveEmitsNothingMore() {
+    decoder.feed("data: {\"a\":1}\n\n: comment\ndata:\n".getBytes(StandardCharsets.UTF_8));
+    decoder.finish();
+    assertThat(events).containsExactly("{\"a\":1}");
+    assertThat(decoder.hasPartialEvent()).isFalse();
+  }
+
   @Test
   void refusesUnboundedLines() {
     byte[] chunk = new byte[1024 * 1024];
