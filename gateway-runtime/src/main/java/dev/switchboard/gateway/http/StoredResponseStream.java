@@ -3,6 +3,7 @@ package dev.switchboard.gateway.http;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.upstream.SseDecoder;
 import dev.switchboard.gateway.upstream.adapter.ResponsesFacts;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -10,6 +11,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -337,6 +340,8 @@ final class StoredResponseStream {
     if (closed || out.ended() || out.closed()) {
       return;
     }
+    held.appendBuffer(lines.finish());
+    relayOpenEvent();
     if (finalType == null && !(relayed == 0 && firstSequence > 0)) {
       // Ended cleanly, but before the final event: cut short as surely as a reset would have.
       // Not a resume with nothing after it: a client resuming past the final event (it had them
@@ -352,6 +357,42 @@ final class StoredResponseStream {
       ended.ended(200, "error", "upstream_stream_error");
     } else {
       ended.ended(200, "success", null);
+    }
+  }
+
+  /**
+   * The provider closed its stream with an event still open in {@link #held}: its blank line
+   * missing, perhaps its last line end too (a server ending its body with {@code data: {…}\n}).
+   * Whole — its data one complete JSON object ({@link SseDecoder#finish()}'s rule) — it is what the
+   * provider meant as its last event: the missing line ends are added, so the client's own parser
+   * dispatches it too, and it goes out and counts as relayed (a final event then ends the stream
+   * complete). Cut short, it stays held, and is dropped by the truncation that follows.
+   */
+  private void relayOpenEvent() {
+    if (held.length() == 0) {
+      return;
+    }
+    List<String> data = new ArrayList<>(1);
+    SseDecoder event = new SseDecoder(data::add);
+    event.feed(held.getBytes());
+    event.finish();
+    if (data.isEmpty()) {
+      return; // cut short, or no data at all (comments, a lone event name)
+    }
+    int from = held.length();
+    if (held.length() > lineStart) {
+      held.appendString("\n"); // the open last line ends
+    } else if (lastWasCr) {
+      held.appendString("\r"); // a bare CR ended it: an LF would only complete a CRLF
+    }
+    held.appendString("\n"); // the blank line that ends the event
+    scan(from);
+    out.write(held);
+    held = Buffer.buffer();
+    lineStart = 0;
+    if (!firstEventTold && relayed > 0) {
+      firstEventTold = true;
+      firstEvent.run();
     }
   }
 

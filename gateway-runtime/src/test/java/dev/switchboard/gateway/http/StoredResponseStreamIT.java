@@ -410,6 +410,89 @@ class StoredResponseStreamIT {
     }
   }
 
+  /**
+   * A provider that ends its body with its last event's data line and no blank line after it (or
+   * without even the line end), and closes: a whole last event is what it meant to send, so it is
+   * relayed with its missing line ends added (the client's own SSE parser dispatches it), and a
+   * final one ends the stream complete; a whole last event that is not final is relayed before the
+   * truncated stream's error event; a cut one is still dropped before it.
+   */
+  @Test
+  void aWholeLastEventWithoutItsBlankLineIsRelayedFramed(@TempDir Path own) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    String created =
+        "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":"
+            + RESPONSE.replace("\"completed\"", "\"in_progress\"")
+            + "}";
+    String completed =
+        "{\"type\":\"response.completed\",\"sequence_number\":1,\"response\":" + RESPONSE + "}";
+    String inProgress =
+        "{\"type\":\"response.in_progress\",\"sequence_number\":1,\"response\":"
+            + RESPONSE.replace("\"completed\"", "\"in_progress\"")
+            + "}";
+    try {
+      HttpServer upstream =
+          GatewayHarness.upstream(
+              vertx,
+              req -> {
+                if (req.method().name().equals("POST")) {
+                  req.response().putHeader("content-type", "application/json").end(RESPONSE);
+                  return;
+                }
+                String head = "event: response.created\ndata: " + created + "\n\n";
+                String tail =
+                    switch (String.valueOf(req.getParam("starting_after"))) {
+                      case "null" -> "event: response.completed\ndata: " + completed + "\n";
+                      case "1" -> "event: response.completed\r\ndata: " + completed;
+                      case "7" -> "event: response.in_progress\ndata: " + inProgress + "\r";
+                      default -> "event: response.completed\ndata: " + completed.substring(0, 40);
+                    };
+                req.response().putHeader("content-type", "text/event-stream").end(head + tail);
+              });
+      String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
+      try (GatewayHarness standIn =
+          GatewayHarness.start(
+              vertx,
+              own,
+              TestTables.table(
+                  List.of(provider("unended", "openai", base, true, Map.of(), null)),
+                  List.of(route("unended", List.of(), target("unended", "gpt-4.1", 0)))),
+              Map.of("unended", KEY))) {
+        assertThat(
+                standIn
+                    .post("/v1/responses", "{\"model\":\"unended\",\"input\":\"Hi\"}")
+                    .statusCode())
+            .isEqualTo(200);
+
+        for (String resume : List.of("", "&starting_after=1")) {
+          String body = standIn.get("/v1/responses/resp_partial?stream=true" + resume).body();
+          assertThat(body).as(resume).endsWith("\n\n").doesNotContain("\"error\"");
+          List<SseEvent> whole = SseParser.parseAll(body);
+          assertThat(whole).as(resume).hasSize(2);
+          assertThat(sdkEvent(whole.get(1)).isCompleted()).as(resume).isTrue();
+        }
+
+        String notFinal =
+            standIn.get("/v1/responses/resp_partial?stream=true&starting_after=7").body();
+        assertThat(notFinal).contains("\"response.in_progress\",\"sequence_number\":1");
+        List<SseEvent> truncated = SseParser.parseAll(notFinal);
+        assertThat(truncated).as(notFinal).hasSize(3);
+        assertThat(sdkEvent(truncated.get(1)).isInProgress()).isTrue();
+        ResponseStreamEvent error = sdkEvent(truncated.get(2));
+        assertThat(error.asError().code()).contains("stream_truncated");
+        assertThat(error.asError().sequenceNumber()).isEqualTo(10);
+
+        String cut = standIn.get("/v1/responses/resp_partial?stream=true&starting_after=9").body();
+        List<SseEvent> cutEvents = SseParser.parseAll(cut);
+        assertThat(cutEvents).as(cut).hasSize(2);
+        assertThat(sdkEvent(cutEvents.get(1)).asError().code()).contains("stream_truncated");
+        assertThat(sdkEvent(cutEvents.get(1)).asError().sequenceNumber()).isEqualTo(11);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+  }
+
   /** A finished Response object as OpenAI answers one (id {@code resp_partial}). */
   private static final String RESPONSE =
       "{\"id\":\"resp_partial\",\"object\":\"response\",\"created_at\":1,"
