@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Writes an answer, whole or as an SSE stream, and applies the faults that act on the body once
  * headers are out: {@code reset-after-headers}, {@code truncate}, {@code stall-after}, {@code
- * stream-error}, {@code linger}, {@code drip} and {@code trickle}. Runs on the event loop only.
+ * stream-error}, {@code linger}, {@code unterminated-end}, {@code drip} and {@code trickle}. Runs
+ * on the event loop only.
  */
 final class AnswerWriter {
 
@@ -225,7 +226,11 @@ final class AnswerWriter {
         if (res.closed()) {
           return;
         }
-        res.write(events.get(i++));
+        String event = events.get(i++);
+        if (i == events.size() && fault.unterminatedEnd() != null) {
+          event = unterminated(event, "bare".equals(fault.unterminatedEnd()));
+        }
+        res.write(event);
         if (i < limit && intervalMs > 0) {
           int next = i;
           vertx.setTimer(intervalMs, t -> writeFrom(next));
@@ -280,6 +285,25 @@ final class AnswerWriter {
         res.end();
       }
     }
+  }
+
+  /**
+   * {@code unterminated-end}: the stream's final event without the blank line after it, and with
+   * {@code bare} without its last line's end too.
+   */
+  static String unterminated(String event, boolean bare) {
+    String cut = withoutLastLineEnd(event);
+    return bare ? withoutLastLineEnd(cut) : cut;
+  }
+
+  private static String withoutLastLineEnd(String text) {
+    if (text.endsWith("\r\n")) {
+      return text.substring(0, text.length() - 2);
+    }
+    if (text.endsWith("\n") || text.endsWith("\r")) {
+      return text.substring(0, text.length() - 1);
+    }
+    return text;
   }
 
   private void resetLater(HttpServerRequest req) {

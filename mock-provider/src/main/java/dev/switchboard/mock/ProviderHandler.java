@@ -1223,6 +1223,9 @@ final class ProviderHandler {
     if (f.linger()) {
       return "linger";
     }
+    if (f.unterminatedEnd() != null) {
+      return "unterminated-end";
+    }
     return "ok";
   }
 

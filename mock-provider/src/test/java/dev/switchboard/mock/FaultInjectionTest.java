@@ -398,6 +398,30 @@ class FaultInjectionTest {
     assertThat(t.problems()).contains("stream ended without data: [DONE]");
   }
 
+  /**
+   * A complete stream whose final event lacks its blank line (or its line end too), as some
+   * OpenAI-compatible servers end their body: every event is there, the last unterminated.
+   */
+  @Test
+  void unterminatedEndLeavesOutTheFinalEventsBlankLine() throws Exception {
+    for (String mode : List.of("line", "bare")) {
+      HttpResponse<String> res =
+          client.send(
+              client.post(
+                  "/v1/chat/completions",
+                  streamingChat(MODEL, "one two three four", false),
+                  MockProvider.FAULT_HEADER,
+                  "unterminated-end:" + mode));
+
+      assertThat(res.statusCode()).isEqualTo(200);
+      String body = res.body();
+      assertThat(body)
+          .as(mode)
+          .endsWith("line".equals(mode) ? "\n\ndata: [DONE]\n" : "\n\ndata: [DONE]");
+      assertThat(ChatStreamTranscript.of(body + "\n\n").finishReason()).isEqualTo("stop");
+    }
+  }
+
   @Test
   void truncateOnANonStreamedAnswerYieldsInvalidJson() throws Exception {
     HttpResponse<String> res =

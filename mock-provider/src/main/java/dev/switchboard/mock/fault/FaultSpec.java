@@ -64,6 +64,9 @@ import java.util.OptionalLong;
  *       without a byte more: an upstream that is slow to close after its answer)
  *   <li>{@code trickle:100} (a JSON answer's body one byte every 100 ms after its head: an upstream
  *       that is never idle for long yet never finishes)
+ *   <li>{@code unterminated-end} (a complete stream whose final event lacks the blank line after
+ *       it: the body ends with {@code data: [DONE]\n}, as some OpenAI-compatible servers end it);
+ *       {@code unterminated-end:bare} also leaves out that line's end ({@code data: [DONE]})
  *   <li>combinations: {@code delay:200,status:503}
  * </ul>
  *
@@ -101,6 +104,8 @@ import java.util.OptionalLong;
  *     its own
  * @param trickleMs interval between the bytes of a JSON answer's body, or {@code null} to send it
  *     at once
+ * @param unterminatedEnd how a complete stream's final event ends: {@code line} (its last line end
+ *     but no blank line), {@code bare} (not even that line end), or {@code null} for a whole event
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -133,6 +138,7 @@ public record FaultSpec(
     boolean geminiSignatureTail,
     String anthropicStop,
     Long trickleMs,
+    String unterminatedEnd,
     String source) {
 
   /** No fault: the request is answered normally. */
@@ -140,7 +146,7 @@ public record FaultSpec(
       new FaultSpec(
           null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
           null, false, false, false, null, false, false, null, null, false, false, false, null,
-          null, "none");
+          null, null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -207,6 +213,12 @@ public record FaultSpec(
         case "echo-auth" -> b.echoAuth = true;
         case "endless-json" -> b.endlessJson = true;
         case "linger" -> b.linger = true;
+        case "unterminated-end" -> {
+          b.unterminatedEnd = arg == null ? "line" : arg.toLowerCase(Locale.ROOT);
+          if (!b.unterminatedEnd.equals("line") && !b.unterminatedEnd.equals("bare")) {
+            throw new IllegalArgumentException("unterminated-end is 'line' or 'bare': " + arg);
+          }
+        }
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "gemini-usage-tail" -> b.geminiUsageTail = true;
         case "gemini-signature-tail" -> b.geminiSignatureTail = true;
@@ -262,6 +274,7 @@ public record FaultSpec(
         b.geminiSignatureTail,
         b.anthropicStop,
         b.trickle,
+        b.unterminatedEnd,
         trimmed);
   }
 
@@ -300,6 +313,7 @@ public record FaultSpec(
         geminiSignatureTail,
         anthropicStop,
         trickleMs,
+        unterminatedEnd,
         source);
   }
 
@@ -338,7 +352,8 @@ public record FaultSpec(
         && !geminiUsageTail
         && !geminiSignatureTail
         && anthropicStop == null
-        && trickleMs == null;
+        && trickleMs == null
+        && unterminatedEnd == null;
   }
 
   @Override
@@ -438,5 +453,6 @@ public record FaultSpec(
     boolean geminiSignatureTail;
     String anthropicStop;
     Long trickle;
+    String unterminatedEnd;
   }
 }

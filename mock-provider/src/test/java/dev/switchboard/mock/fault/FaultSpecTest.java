@@ -59,6 +59,14 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("drip:50").dripMs()).isEqualTo(50L);
     assertThat(FaultSpec.parse("trickle:20").trickleMs()).isEqualTo(20L);
     assertThat(FaultSpec.parse("trickle:20").isNone()).isFalse();
+    assertThat(FaultSpec.parse("unterminated-end").unterminatedEnd()).isEqualTo("line");
+    assertThat(FaultSpec.parse("unterminated-end:BARE").unterminatedEnd()).isEqualTo("bare");
+    assertThat(FaultSpec.parse("unterminated-end").isNone()).isFalse();
+    assertThat(FaultSpec.parse("unterminated-end").resolveFailRate(false).unterminatedEnd())
+        .isEqualTo("line");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> FaultSpec.parse("unterminated-end:half"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(FaultSpec.parse("fail-rate:0.3").failRate()).isEqualTo(0.3);
     assertThat(FaultSpec.parse("stall-after:2").stallAfterEvents()).isEqualTo(2);
     assertThat(FaultSpec.parse("stream-error:4").streamErrorAfterEvents()).isEqualTo(4);
