@@ -280,7 +280,7 @@ public final class GatewayServer {
     }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
-    consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));
+    consumers.onChange(consumerMetrics::follow);
     ConsumerGate consumerGate =
         new ConsumerGate(consumers, consumerLimiter, consumerMetrics, clock);
     UpstreamCaller caller = new UpstreamCaller(clock, clients);

@@ -23,7 +23,7 @@ class ConsumerMetricsTest {
     ConsumerMetrics metrics = new ConsumerMetrics(registry);
     ConsumerPolicy a = consumer("a", Map.of("team", "x"));
     ConsumerPolicy b = consumer("b", Map.of("costCenter", "42"));
-    metrics.labelKeys(Set.of("team", "costCenter"));
+    metrics.follow(List.of(a, b), Set.of("team", "costCenter"));
     for (int i = 0; i < 3; i++) {
       metrics.request(a, "admitted");
     }
@@ -48,7 +48,7 @@ class ConsumerMetricsTest {
         .isEqualTo(150);
 
     // A new label key: the series are registered afresh with it.
-    metrics.labelKeys(Set.of("team", "costCenter", "env"));
+    metrics.follow(List.of(a, b), Set.of("team", "costCenter", "env"));
     metrics.request(a, "admitted");
     assertThat(
             registry
@@ -61,19 +61,70 @@ class ConsumerMetricsTest {
         .isEqualTo(1);
   }
 
+  /**
+   * A consumer relabelled counts under its new label values, and the series of its old values are
+   * gone: otherwise every label value a consumer ever had would stay on /metrics for good.
+   */
   @Test
-  void aConsumerRelabelledCountsUnderItsNewLabelValues() {
+  void aConsumerRelabelledCountsUnderItsNewLabelValuesOnly() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ConsumerMetrics metrics = new ConsumerMetrics(registry);
-    metrics.labelKeys(Set.of("team"));
-    metrics.request(consumer("a", Map.of("team", "x")), "admitted");
+    ConsumerPolicy before = consumer("a", Map.of("team", "x"));
+    metrics.follow(List.of(before), Set.of("team"));
+    metrics.request(before, "admitted");
+    metrics.spend(before, 0.5, 10);
     // A new directory: the same consumer, the same label key, another value.
-    metrics.labelKeys(Set.of("team"));
     ConsumerPolicy relabelled = consumer("a", Map.of("team", "y"));
+    metrics.follow(List.of(relabelled), Set.of("team"));
     metrics.request(relabelled, "admitted");
     metrics.request(relabelled, "admitted");
-    assertThat(teamRequests("x", registry)).isEqualTo(1);
+
+    assertThat(registry.find("switchboard_consumer_requests").tag("label_team", "x").counters())
+        .isEmpty();
+    assertThat(registry.find("switchboard_consumer_spend_usd").tag("label_team", "x").counters())
+        .isEmpty();
     assertThat(teamRequests("y", registry)).isEqualTo(2);
+  }
+
+  /**
+   * A consumer gone from the table loses its series (requests, spend, tokens); the others keep
+   * theirs, counts and all, and so do the unauthenticated requests. A consumer back in a table
+   * starts from zero, as a route back in the routing table does.
+   */
+  @Test
+  void aConsumerGoneFromTheTableLosesItsSeriesAndTheOthersKeepTheirs() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ConsumerMetrics metrics = new ConsumerMetrics(registry);
+    ConsumerPolicy a = consumer("a", Map.of("team", "x"));
+    ConsumerPolicy b = consumer("b", Map.of("team", "x"));
+    metrics.follow(List.of(a, b), Set.of("team"));
+    for (ConsumerPolicy c : List.of(a, b)) {
+      metrics.request(c, "admitted");
+      metrics.request(c, "rate_limited");
+      metrics.spend(c, 0.25, 100);
+    }
+    metrics.unauthenticated("unknown");
+
+    // The next table has a (a new object, as every table makes them) and no b.
+    ConsumerPolicy aAgain = consumer("a", Map.of("team", "x"));
+    metrics.follow(List.of(aAgain), Set.of("team"));
+    metrics.request(aAgain, "admitted");
+
+    assertThat(registry.getMeters())
+        .noneSatisfy(m -> assertThat(m.getId().getTag("consumer")).isEqualTo("b"));
+    assertThat(requests("a", "admitted", registry)).isEqualTo(2);
+    assertThat(requests("a", "rate_limited", registry)).isEqualTo(1);
+    assertThat(registry.get("switchboard_consumer_spend_usd").tag("consumer", "a").counter().count())
+        .isEqualTo(0.25);
+    assertThat(registry.get("switchboard_consumer_tokens").tag("consumer", "a").counter().count())
+        .isEqualTo(100);
+    assertThat(registry.get("switchboard_consumer_unauthenticated").counter().count()).isEqualTo(1);
+
+    // b back: its counters start afresh.
+    ConsumerPolicy bBack = consumer("b", Map.of("team", "x"));
+    metrics.follow(List.of(aAgain, bBack), Set.of("team"));
+    metrics.request(bBack, "admitted");
+    assertThat(requests("b", "admitted", registry)).isEqualTo(1);
   }
 
   private static double teamRequests(String team, SimpleMeterRegistry registry) {
@@ -115,14 +166,14 @@ class ConsumerMetricsTest {
         };
     ConsumerMetrics metrics = new ConsumerMetrics(registry);
     ConsumerPolicy a = consumer("a", Map.of("team", "x"));
-    metrics.labelKeys(Set.of("team"));
+    metrics.follow(List.of(a), Set.of("team"));
     metrics.request(a, "admitted");
 
     java.util.concurrent.ExecutorService threads =
         java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
       java.util.concurrent.Future<?> relabel =
-          threads.submit(() -> metrics.labelKeys(Set.of("team", "env")));
+          threads.submit(() -> metrics.follow(List.of(a), Set.of("team", "env")));
       assertThat(removing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       // The reload thread is removing series: a request goes on without waiting for it.
       threads
