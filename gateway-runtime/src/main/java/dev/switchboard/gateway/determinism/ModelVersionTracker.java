@@ -7,13 +7,20 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tracks, per target ({@code provider/model}), the model version (the upstream's {@code model}
@@ -28,6 +35,15 @@ import java.util.function.BiConsumer;
  * <p>An answer without a version or fingerprint (an empty Azure first event, a provider that sends
  * none) says nothing about it: only a known value replacing another known value is a change. The
  * hot path is one map read and two string comparisons; only a change takes the slow path.
+ *
+ * <p>The version and fingerprint are the upstream's words, and each distinct value is a new series
+ * in Prometheus: an upstream flapping its {@code model} string (a misbehaving or hostile one) would
+ * create series without bound. So each target names at most {@link #MAX_LABEL_VALUES} distinct
+ * versions, and as many fingerprints, in the labels of these series; a further new value is
+ * labelled {@link #OTHER} (logged once per target and label at WARN, cut). Change detection,
+ * {@link #current}, {@link #lastChange}, the version listener, the {@code
+ * x-switchboard-model-version} header and the request log keep the real value. A target's labelled
+ * values are forgotten with it when it leaves the routing table ({@link #retainOnly}).
  */
 public final class ModelVersionTracker {
 
@@ -43,9 +59,32 @@ public final class ModelVersionTracker {
       String toFingerprint,
       long atMillis) {}
 
+  /** The most distinct model versions (and fingerprints) one target's series are labelled with. */
+  public static final int MAX_LABEL_VALUES = 8;
+
+  /** The label value of a target's model versions (fingerprints) beyond the first {@link #MAX_LABEL_VALUES}. */
+  public static final String OTHER = "other";
+
+  /** How much of a value beyond the bound the warning quotes. */
+  private static final int LOGGED_CHARS = 64;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelVersionTracker.class);
+
+  /** The label values one target's series may take: the first ones it answered with. */
+  private static final class LabelValues {
+    final Set<String> versions = new HashSet<>();
+    final Set<String> fingerprints = new HashSet<>();
+    boolean versionsWarned;
+    boolean fingerprintsWarned;
+  }
+
+  /** The target's last-change gauge, its tags and the change it reads. */
+  private record ChangeSeries(Gauge gauge, Tags tags, AtomicReference<Change> change) {}
+
   private final ConcurrentMap<String, Seen> seen = new ConcurrentHashMap<>();
+  private final Map<String, LabelValues> labelValues = new HashMap<>();
   private final ConcurrentMap<String, Gauge> infoGauges = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Gauge> changeGauges = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, ChangeSeries> changeGauges = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Change> lastChange = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
   private final GatewayClock clock;
@@ -128,27 +167,48 @@ public final class ModelVersionTracker {
         .tag("target", target)
         .register(registry)
         .increment();
-    Gauge old = changeGauges.remove(target);
-    if (old != null) {
-      registry.remove(old);
+    LabelValues labels = labels(target);
+    Tags tags =
+        Tags.of(
+            "target", target,
+            "from_version", versionLabel(target, labels, change.fromVersion()),
+            "to_version", versionLabel(target, labels, change.toVersion()),
+            "from_fingerprint", fingerprintLabel(target, labels, change.fromFingerprint()),
+            "to_fingerprint", fingerprintLabel(target, labels, change.toFingerprint()));
+    ChangeSeries series = changeGauges.get(target);
+    if (series != null && series.tags().equals(tags)) {
+      series.change().set(change); // the same series (values beyond the bound): only its time
+    } else {
+      if (series != null) {
+        registry.remove(series.gauge());
+      }
+      AtomicReference<Change> last = new AtomicReference<>(change);
+      changeGauges.put(
+          target,
+          new ChangeSeries(
+              Gauge.builder("switchboard_model_version_change", () -> last.get().atMillis() / 1000.0)
+                  .description(
+                      "The last change of a target's model version or fingerprint (epoch seconds)")
+                  .tags(tags)
+                  .register(registry),
+              tags,
+              last));
     }
-    changeGauges.put(
-        target,
-        Gauge.builder("switchboard_model_version_change", () -> change.atMillis() / 1000.0)
-            .description(
-                "The last change of a target's model version or fingerprint (epoch seconds)")
-            .tag("target", target)
-            .tag("from_version", nullToEmpty(change.fromVersion()))
-            .tag("to_version", nullToEmpty(change.toVersion()))
-            .tag("from_fingerprint", nullToEmpty(change.fromFingerprint()))
-            .tag("to_fingerprint", nullToEmpty(change.toFingerprint()))
-            .register(registry));
     return Optional.of(change);
   }
 
   private void info(String target, Seen now) {
-    Gauge old = infoGauges.remove(target);
+    LabelValues labels = labels(target);
+    String version = versionLabel(target, labels, now.version());
+    String fingerprint = fingerprintLabel(target, labels, now.fingerprint());
+    Gauge old = infoGauges.get(target);
+    if (old != null
+        && version.equals(old.getId().getTag("model_version"))
+        && fingerprint.equals(old.getId().getTag("fingerprint"))) {
+      return; // the same series (values beyond the bound)
+    }
     if (old != null) {
+      infoGauges.remove(target);
       registry.remove(old);
     }
     infoGauges.put(
@@ -156,16 +216,76 @@ public final class ModelVersionTracker {
         Gauge.builder("switchboard_model_version_info", () -> 1)
             .description("The model version and system fingerprint a target answers with now")
             .tag("target", target)
-            .tag("model_version", nullToEmpty(now.version()))
-            .tag("fingerprint", nullToEmpty(now.fingerprint()))
+            .tag("model_version", version)
+            .tag("fingerprint", fingerprint)
             .register(registry));
+  }
+
+  private LabelValues labels(String target) {
+    return labelValues.computeIfAbsent(target, t -> new LabelValues());
+  }
+
+  /** The label of {@code version} in {@code target}'s series: itself, or {@link #OTHER}. */
+  private String versionLabel(String target, LabelValues labels, String version) {
+    if (version == null || labels.versions.contains(version)) {
+      return nullToEmpty(version);
+    }
+    if (labels.versions.size() < MAX_LABEL_VALUES) {
+      labels.versions.add(version);
+      return version;
+    }
+    if (!labels.versionsWarned) {
+      labels.versionsWarned = true;
+      warn(target, "model versions", "model_version", version);
+    }
+    return OTHER;
+  }
+
+  /** The label of {@code fingerprint} in {@code target}'s series: itself, or {@link #OTHER}. */
+  private String fingerprintLabel(String target, LabelValues labels, String fingerprint) {
+    if (fingerprint == null || labels.fingerprints.contains(fingerprint)) {
+      return nullToEmpty(fingerprint);
+    }
+    if (labels.fingerprints.size() < MAX_LABEL_VALUES) {
+      labels.fingerprints.add(fingerprint);
+      return fingerprint;
+    }
+    if (!labels.fingerprintsWarned) {
+      labels.fingerprintsWarned = true;
+      warn(target, "system fingerprints", "fingerprint", fingerprint);
+    }
+    return OTHER;
+  }
+
+  private static void warn(String target, String what, String label, String value) {
+    LOG.warn(
+        "target {} answered with more than {} distinct {} (the latest begins '{}'); further new"
+            + " ones are labelled {}=\"{}\" in its switchboard_model_version_* series until it"
+            + " leaves the routing table (the response header and request log keep them)",
+        target,
+        MAX_LABEL_VALUES,
+        what,
+        excerpt(value),
+        label,
+        OTHER);
+  }
+
+  /** The start of an upstream's value, printable ASCII only, for a log line. */
+  private static String excerpt(String value) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.length() && i < LOGGED_CHARS; i++) {
+      char c = value.charAt(i);
+      out.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return value.length() > LOGGED_CHARS ? out + "..." : out.toString();
   }
 
   /**
    * Forgets the targets no route of the newly applied {@code table} has any more (its own, rule,
    * canary or evaluation targets), with their series: a model upgraded in a route, or a provider
    * renamed, would otherwise leave its info, change and counter series on {@code /metrics} for the
-   * replica's life. A target that comes back starts afresh (its first answer is no change).
+   * replica's life. A target that comes back starts afresh (its first answer is no change, and it
+   * may name {@link #MAX_LABEL_VALUES} versions and fingerprints again).
    */
   public synchronized void retainOnly(RoutingTable table) {
     Set<String> live = table.everyTargetId();
@@ -173,8 +293,10 @@ public final class ModelVersionTracker {
       if (!live.contains(target)) {
         seen.remove(target);
         lastChange.remove(target);
+        labelValues.remove(target);
         remove(infoGauges.remove(target));
-        remove(changeGauges.remove(target));
+        ChangeSeries series = changeGauges.remove(target);
+        remove(series == null ? null : series.gauge());
         remove(registry.find("switchboard_model_version_changes").tag("target", target).counter());
       }
     }

@@ -124,4 +124,87 @@ class ModelVersionTrackerTest {
         .hasSize(3); // its info, its last change and its change counter
     assertThat(changes("p/kept")).isEqualTo(9);
   }
+
+  /** The label values of {@code label} on {@code metric}'s series of {@code target} now. */
+  private java.util.Set<String> labels(String metric, String target, String label) {
+    java.util.Set<String> values = new java.util.TreeSet<>();
+    registry.find(metric).tag("target", target).gauges().forEach(g -> values.add(g.getId().getTag(label)));
+    return values;
+  }
+
+  /**
+   * An upstream answering with 50 different model strings (and fingerprints) makes at most {@link
+   * ModelVersionTracker#MAX_LABEL_VALUES} label values of each plus {@code other}, however many
+   * scrapes see them one after the other; the tracker still knows the real value and counts every
+   * change.
+   */
+  @Test
+  void aFlappingUpstreamNamesAtMostEightVersionsAndFingerprintsThenOther() {
+    java.util.Set<String> versions = new java.util.TreeSet<>();
+    java.util.Set<String> fingerprints = new java.util.TreeSet<>();
+    for (int i = 0; i < 50; i++) {
+      tracker.observe("p/m", "flap-" + i, "fp_" + i);
+      // What a scrape after each answer sees: every value becomes a series in Prometheus.
+      versions.addAll(labels("switchboard_model_version_info", "p/m", "model_version"));
+      versions.addAll(labels("switchboard_model_version_change", "p/m", "from_version"));
+      versions.addAll(labels("switchboard_model_version_change", "p/m", "to_version"));
+      fingerprints.addAll(labels("switchboard_model_version_info", "p/m", "fingerprint"));
+      fingerprints.addAll(labels("switchboard_model_version_change", "p/m", "to_fingerprint"));
+    }
+
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (int i = 0; i < ModelVersionTracker.MAX_LABEL_VALUES; i++) {
+      expected.add("flap-" + i);
+    }
+    expected.add(ModelVersionTracker.OTHER);
+    assertThat(versions).isEqualTo(expected);
+    assertThat(fingerprints).hasSize(ModelVersionTracker.MAX_LABEL_VALUES + 1).contains("other");
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("other");
+    assertThat(registry.find("switchboard_model_version_change").gauges()).hasSize(1);
+    // The real values stay where they are no label: change detection and what is served now.
+    assertThat(changes("p/m")).isEqualTo(49);
+    assertThat(tracker.current("p/m").orElseThrow().version()).isEqualTo("flap-49");
+    assertThat(tracker.lastChange("p/m").orElseThrow().fromVersion()).isEqualTo("flap-48");
+    // Another change among values beyond the bound: the same series, with the change's time.
+    clock.advance(60_000);
+    tracker.observe("p/m", "flap-50", "fp_50");
+    assertThat(registry.find("switchboard_model_version_change").gauges())
+        .singleElement()
+        .satisfies(g -> assertThat(g.value()).isEqualTo(1_700_000_060.0));
+    // A version labelled before stays its own label.
+    tracker.observe("p/m", "flap-3", "fp_3");
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("flap-3");
+    assertThat(labels("switchboard_model_version_change", "p/m", "from_version"))
+        .containsExactly("other");
+  }
+
+  /** The bound is per target, and forgotten when the target leaves the routing table. */
+  @Test
+  void theBoundIsPerTargetAndForgottenWithTheTarget() {
+    for (int i = 0; i < 20; i++) {
+      tracker.observe("p/m", "flap-" + i, null);
+    }
+    tracker.observe("p/other", "steady", null);
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("other");
+    assertThat(labels("switchboard_model_version_info", "p/other", "model_version"))
+        .containsExactly("steady");
+
+    var onlyOther =
+        dev.switchboard.gateway.TestTables.table(
+            java.util.List.of(
+                dev.switchboard.gateway.TestTables.provider("p", "http://127.0.0.1:1", false)),
+            java.util.List.of(
+                dev.switchboard.gateway.TestTables.route(
+                    "r",
+                    java.util.List.of(),
+                    dev.switchboard.gateway.TestTables.target("p", "other", 0))));
+    tracker.retainOnly(onlyOther);
+    // Back in a table: its first values are its own labels again.
+    tracker.observe("p/m", "flap-30", null);
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("flap-30");
+  }
 }
