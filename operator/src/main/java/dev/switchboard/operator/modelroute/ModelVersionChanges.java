@@ -86,6 +86,11 @@ final class ModelVersionChanges {
               + " → "
               + orUnknown(c.toFingerprint()));
     }
+    if (parts.isEmpty()) {
+      // Both sides labelled alike: values beyond the gateway's bound on distinct label values per
+      // target, both "other". A change all the same (the gateway compares the real values).
+      parts.add("model version " + orUnknown(c.fromVersion()) + " → " + orUnknown(c.toVersion()));
+    }
     return c.target()
         + ": "
         + String.join(", ", parts)
