@@ -74,7 +74,9 @@ public final class ConsumerMetrics {
     this.registry = registry;
   }
 
-  /** Follows a new directory: {@link #follow(Collection, Set)} with its consumers and label keys. */
+  /**
+   * Follows a new directory ({@link #follow(Collection, Set)} with its consumers and label keys).
+   */
   public void follow(ConsumerDirectory directory) {
     follow(directory.consumers(), directory.labelKeys());
   }

@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
  * in Prometheus: an upstream flapping its {@code model} string (a misbehaving or hostile one) would
  * create series without bound. So each target names at most {@link #MAX_LABEL_VALUES} distinct
  * versions, and as many fingerprints, in the labels of these series; a further new value is
- * labelled {@link #OTHER} (logged once per target and label at WARN, cut). Change detection,
- * {@link #current}, {@link #lastChange}, the version listener, the {@code
- * x-switchboard-model-version} header and the request log keep the real value. A target's labelled
- * values are forgotten with it when it leaves the routing table ({@link #retainOnly}).
+ * labelled {@link #OTHER} (logged once per target and label at WARN, cut). Change detection, {@link
+ * #current}, {@link #lastChange}, the version listener, the {@code x-switchboard-model-version}
+ * header and the request log keep the real value. A target's labelled values are forgotten with it
+ * when it leaves the routing table ({@link #retainOnly}).
  */
 public final class ModelVersionTracker {
 
@@ -62,7 +62,10 @@ public final class ModelVersionTracker {
   /** The most distinct model versions (and fingerprints) one target's series are labelled with. */
   public static final int MAX_LABEL_VALUES = 8;
 
-  /** The label value of a target's model versions (fingerprints) beyond the first {@link #MAX_LABEL_VALUES}. */
+  /**
+   * The label value of a target's model versions (fingerprints) beyond the first {@link
+   * #MAX_LABEL_VALUES}.
+   */
   public static final String OTHER = "other";
 
   /** How much of a value beyond the bound the warning quotes. */
@@ -186,7 +189,8 @@ public final class ModelVersionTracker {
       changeGauges.put(
           target,
           new ChangeSeries(
-              Gauge.builder("switchboard_model_version_change", () -> last.get().atMillis() / 1000.0)
+              Gauge.builder(
+                      "switchboard_model_version_change", () -> last.get().atMillis() / 1000.0)
                   .description(
                       "The last change of a target's model version or fingerprint (epoch seconds)")
                   .tags(tags)

@@ -114,7 +114,8 @@ class ConsumerMetricsTest {
         .noneSatisfy(m -> assertThat(m.getId().getTag("consumer")).isEqualTo("b"));
     assertThat(requests("a", "admitted", registry)).isEqualTo(2);
     assertThat(requests("a", "rate_limited", registry)).isEqualTo(1);
-    assertThat(registry.get("switchboard_consumer_spend_usd").tag("consumer", "a").counter().count())
+    assertThat(
+            registry.get("switchboard_consumer_spend_usd").tag("consumer", "a").counter().count())
         .isEqualTo(0.25);
     assertThat(registry.get("switchboard_consumer_tokens").tag("consumer", "a").counter().count())
         .isEqualTo(100);

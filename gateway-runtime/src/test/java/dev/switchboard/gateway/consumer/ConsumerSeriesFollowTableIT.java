@@ -81,8 +81,9 @@ class ConsumerSeriesFollowTableIT {
       }
       List<String> stays = series(gateway, "stays");
       assertThat(stays)
-          .contains("switchboard_consumer_requests_total{consumer=\"stays\",label_team=\"a\","
-              + "outcome=\"admitted\"} 2.0")
+          .contains(
+              "switchboard_consumer_requests_total{consumer=\"stays\",label_team=\"a\","
+                  + "outcome=\"admitted\"} 2.0")
           .anyMatch(l -> l.startsWith("switchboard_consumer_spend_usd_total"))
           .anyMatch(l -> l.startsWith("switchboard_consumer_tokens_total"));
       assertThat(series(gateway, "leaves")).hasSize(stays.size());

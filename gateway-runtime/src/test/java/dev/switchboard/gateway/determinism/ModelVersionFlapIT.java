@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * An upstream that answers every request with another {@code model} string and fingerprint (a
  * misbehaving or hostile one) is still served, with its real value in {@code
  * x-switchboard-model-version}, but makes a bounded number of {@code switchboard_model_version_*}
- * series: at most eight versions per target, then {@code other}, however many scrapes saw them
- * one after the other (each label value a scrape sees is a series Prometheus keeps).
+ * series: at most eight versions per target, then {@code other}, however many scrapes saw them one
+ * after the other (each label value a scrape sees is a series Prometheus keeps).
  */
 class ModelVersionFlapIT {
 

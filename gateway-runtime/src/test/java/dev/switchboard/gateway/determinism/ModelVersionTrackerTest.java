@@ -128,7 +128,11 @@ class ModelVersionTrackerTest {
   /** The label values of {@code label} on {@code metric}'s series of {@code target} now. */
   private java.util.Set<String> labels(String metric, String target, String label) {
     java.util.Set<String> values = new java.util.TreeSet<>();
-    registry.find(metric).tag("target", target).gauges().forEach(g -> values.add(g.getId().getTag(label)));
+    registry
+        .find(metric)
+        .tag("target", target)
+        .gauges()
+        .forEach(g -> values.add(g.getId().getTag(label)));
     return values;
   }
 
