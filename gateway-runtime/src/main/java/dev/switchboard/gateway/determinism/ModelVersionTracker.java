@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,11 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p>The version and fingerprint are the upstream's words, and each distinct value is a new series
  * in Prometheus: an upstream flapping its {@code model} string (a misbehaving or hostile one) would
  * create series without bound. So each target names at most {@link #MAX_LABEL_VALUES} distinct
- * versions, and as many fingerprints, in the labels of these series; a further new value is
- * labelled {@link #OTHER} (logged once per target and label at WARN, cut). Change detection, {@link
- * #current}, {@link #lastChange}, the version listener, the {@code x-switchboard-model-version}
- * header and the request log keep the real value. A target's labelled values are forgotten with it
- * when it leaves the routing table ({@link #retainOnly}).
+ * versions, and as many fingerprints, in the labels of these series, a new one taking the place of
+ * the oldest only once that one was first seen an hour ago ({@link #LABEL_HOLD_MS}); a further new
+ * value is labelled {@link #OTHER} (logged once per episode, target and label at WARN, cut). Change
+ * detection, {@link #current}, {@link #lastChange}, the version listener, the {@code
+ * x-switchboard-model-version} header and the request log keep the real value. A target's labelled
+ * values are forgotten with it when it leaves the routing table ({@link #retainOnly}).
  */
 public final class ModelVersionTracker {
 
@@ -73,12 +73,45 @@ public final class ModelVersionTracker {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelVersionTracker.class);
 
-  /** The label values one target's series may take: the first ones it answered with. */
+  /**
+   * How long a label value keeps its place: a new value beyond the bound takes the place of the one
+   * admitted longest ago once that one was admitted this long ago.
+   */
+  static final long LABEL_HOLD_MS = 3_600_000L;
+
+  /**
+   * The values one kind of label (versions or fingerprints) of one target may take: at most {@link
+   * #MAX_LABEL_VALUES}, with the time each was admitted. A new value is admitted while there is
+   * room, or in the place of the oldest once that one is {@link #LABEL_HOLD_MS} old: an upstream
+   * flapping its string adds at most {@link #MAX_LABEL_VALUES} label values per hour, and a real
+   * upgrade months into a replica's life still gets its own label.
+   */
+  private static final class Admitted {
+    final java.util.LinkedHashMap<String, Long> values = new java.util.LinkedHashMap<>();
+    boolean warned;
+
+    /** {@code value} as it may be labelled now: itself, or null when there is no room for it. */
+    String admit(String value, long now) {
+      if (values.containsKey(value)) {
+        return value;
+      }
+      if (values.size() >= MAX_LABEL_VALUES) {
+        Map.Entry<String, Long> oldest = values.entrySet().iterator().next();
+        if (now - oldest.getValue() < LABEL_HOLD_MS) {
+          return null;
+        }
+        values.remove(oldest.getKey());
+      }
+      values.put(value, now);
+      warned = false; // a later flapping episode is said again
+      return value;
+    }
+  }
+
+  /** The label values one target's series may take. */
   private static final class LabelValues {
-    final Set<String> versions = new HashSet<>();
-    final Set<String> fingerprints = new HashSet<>();
-    boolean versionsWarned;
-    boolean fingerprintsWarned;
+    final Admitted versions = new Admitted();
+    final Admitted fingerprints = new Admitted();
   }
 
   /** The target's last-change gauge, its tags and the change it reads. */
@@ -231,41 +264,35 @@ public final class ModelVersionTracker {
 
   /** The label of {@code version} in {@code target}'s series: itself, or {@link #OTHER}. */
   private String versionLabel(String target, LabelValues labels, String version) {
-    if (version == null || labels.versions.contains(version)) {
-      return nullToEmpty(version);
-    }
-    if (labels.versions.size() < MAX_LABEL_VALUES) {
-      labels.versions.add(version);
-      return version;
-    }
-    if (!labels.versionsWarned) {
-      labels.versionsWarned = true;
-      warn(target, "model versions", "model_version", version);
-    }
-    return OTHER;
+    return label(target, labels.versions, version, "model versions", "model_version");
   }
 
   /** The label of {@code fingerprint} in {@code target}'s series: itself, or {@link #OTHER}. */
   private String fingerprintLabel(String target, LabelValues labels, String fingerprint) {
-    if (fingerprint == null || labels.fingerprints.contains(fingerprint)) {
-      return nullToEmpty(fingerprint);
+    return label(target, labels.fingerprints, fingerprint, "system fingerprints", "fingerprint");
+  }
+
+  private String label(
+      String target, Admitted admitted, String value, String what, String labelName) {
+    if (value == null) {
+      return "";
     }
-    if (labels.fingerprints.size() < MAX_LABEL_VALUES) {
-      labels.fingerprints.add(fingerprint);
-      return fingerprint;
+    if (admitted.admit(value, clock.currentTimeMillis()) != null) {
+      return value;
     }
-    if (!labels.fingerprintsWarned) {
-      labels.fingerprintsWarned = true;
-      warn(target, "system fingerprints", "fingerprint", fingerprint);
+    if (!admitted.warned) {
+      admitted.warned = true;
+      warn(target, what, labelName, value);
     }
     return OTHER;
   }
 
   private static void warn(String target, String what, String label, String value) {
     LOG.warn(
-        "target {} answered with more than {} distinct {} (the latest begins '{}'); further new"
-            + " ones are labelled {}=\"{}\" in its switchboard_model_version_* series until it"
-            + " leaves the routing table (the response header and request log keep them)",
+        "target {} answered with more than {} distinct {} within an hour (the latest begins '{}');"
+            + " further new ones are labelled {}=\"{}\" in its switchboard_model_version_* series"
+            + " until an hour after the oldest was first seen (the response header and request log"
+            + " keep them)",
         target,
         MAX_LABEL_VALUES,
         what,

@@ -184,6 +184,45 @@ class ModelVersionTrackerTest {
         .containsExactly("other");
   }
 
+  /**
+   * The bound holds per hour, not for the replica's life: an hour after the oldest label value was
+   * first seen, a new version (a real upgrade, months later) gets its own label again, in the
+   * oldest one's place.
+   */
+  @Test
+  void anHourAfterTheOldestLabelANewVersionIsLabelledAsItself() {
+    for (int i = 0; i < 20; i++) {
+      tracker.observe("p/m", "flap-" + i, null);
+    }
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("other");
+    clock.advance(ModelVersionTracker.LABEL_HOLD_MS - 1);
+    tracker.observe("p/m", "gpt-next", null);
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("other");
+
+    clock.advance(1);
+    tracker.observe("p/m", "gpt-next-2", null);
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("gpt-next-2");
+    // Still at most eight new label values in this hour, in every series: gpt-next (labelled as
+    // the from_version of the change to gpt-next-2, before this loop), gpt-next-2 and six more,
+    // then other.
+    java.util.Set<String> seenLabels = new java.util.TreeSet<>();
+    for (int i = 100; i < 120; i++) {
+      tracker.observe("p/m", "flap-" + i, null);
+      seenLabels.addAll(labels("switchboard_model_version_info", "p/m", "model_version"));
+      seenLabels.addAll(labels("switchboard_model_version_change", "p/m", "from_version"));
+      seenLabels.addAll(labels("switchboard_model_version_change", "p/m", "to_version"));
+    }
+    seenLabels.remove("other");
+    assertThat(seenLabels)
+        .containsExactlyInAnyOrder(
+            "gpt-next-2", "flap-100", "flap-101", "flap-102", "flap-103", "flap-104", "flap-105");
+    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+        .containsExactly("other");
+  }
+
   /** The bound is per target, and forgotten when the target leaves the routing table. */
   @Test
   void theBoundIsPerTargetAndForgottenWithTheTarget() {
