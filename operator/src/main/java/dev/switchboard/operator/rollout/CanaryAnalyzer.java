@@ -201,10 +201,9 @@ public final class CanaryAnalyzer {
           max,
           String.format(
               Locale.ROOT,
-              "%s ratio %.2f > %.2f (canary %.4g, stable %.4g; canary p95 99%% lower bound %.4g)",
+              "%s %s (canary %.4g, stable %.4g; canary p95 99%% lower bound %.4g)",
               what,
-              canary / stable,
-              max,
+              beyond(canary / stable, max),
               canary,
               stable,
               bounds[0]));
@@ -234,12 +233,25 @@ public final class CanaryAnalyzer {
     return Optional.of(
         String.format(
             Locale.ROOT,
-            "%s ratio %.2f > %.2f (canary %.4g, stable %.4g)",
+            "%s %s (canary %.4g, stable %.4g)",
             what,
-            ratio,
-            max,
+            beyond(ratio, max),
             canary,
             stable));
+  }
+
+  /**
+   * "ratio R > M" with as many decimals (two to six) as it takes for R and M to read differently: a
+   * ratio just past its limit said "ratio 1.50 > 1.50".
+   */
+  static String beyond(double ratio, double max) {
+    for (int decimals = 2; ; decimals++) {
+      String r = String.format(Locale.ROOT, "%." + decimals + "f", ratio);
+      String m = String.format(Locale.ROOT, "%." + decimals + "f", max);
+      if (!r.equals(m) || decimals == 6) {
+        return "ratio " + r + " > " + m;
+      }
+    }
   }
 
   private static int orDefault(Integer value, int fallback) {

@@ -32,6 +32,14 @@ class CanaryAnalyzerTest {
     assertThat(result.suspects()).anySatisfy(s -> assertThat(s).contains("latency p95 ratio"));
   }
 
+  /** A ratio just past its limit reads as past it, not "ratio 1.50 > 1.50". */
+  @Test
+  void aRatioJustPastItsLimitSaysByHowMuch() {
+    assertThat(CanaryAnalyzer.beyond(2.0, 1.5)).isEqualTo("ratio 2.00 > 1.50");
+    assertThat(CanaryAnalyzer.beyond(1.5004, 1.5)).isEqualTo("ratio 1.5004 > 1.5000");
+    assertThat(CanaryAnalyzer.beyond(1.50000001, 1.5)).isEqualTo("ratio 1.500000 > 1.500000");
+  }
+
   @Test
   void tooFewLatenciesCannotPassTheP95() {
     // 60 latencies all within 1.0 s: the estimate is within 1.31 s, but 60 observations cannot
