@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -161,6 +162,22 @@ public final class ConsumerKeysPublisher {
       }
       desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
       return client.resource(desired).inNamespace(namespace).update();
+    }
+  }
+
+  /**
+   * The consumer table a Secret holds, or empty when it holds none that parses (a Secret written by
+   * someone else, or by a version with another schema).
+   */
+  public static Optional<ConsumerTable> tableIn(Secret secret) {
+    String json = tableOf(secret);
+    if (json == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ConsumerTable.parse(json.getBytes(StandardCharsets.UTF_8)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 

@@ -128,6 +128,13 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
    */
   private final Set<String> heldBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /**
+   * The consumer table this process last published (or found already published) per namespace:
+   * who holds a key that several Consumers list ({@link #inForce}).
+   */
+  private final Map<String, ConsumerTable> inForce =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** A Secret by namespace and name, from the informer cache (set with the event sources). */
   private java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed;
 
@@ -252,13 +259,15 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
             ConsumerTableRenderer.render(
                 live,
                 new CredentialResolver(RenderedSecrets.recording(reads, secretNamed)),
-                credential.sha256());
+                credential.sha256(),
+                inForce(namespace));
       } finally {
         reads.done();
       }
       String overflow = null;
       try {
         publisher.publish(namespace, rendered.table(), owners(live));
+        inForce.put(namespace, rendered.table());
       } catch (ConsumerKeysPublisher.ConsumerTableTooLargeException e) {
         // The published table stays in force; every Consumer of the namespace says so.
         overflow = e.getMessage();
@@ -289,6 +298,24 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       refreshOthers(namespace, reconciling, rendered);
       return new PublishedTable(rendered, overflow);
     }
+  }
+
+  /**
+   * The consumer table the gateways of a namespace enforce, which decides who keeps a key that
+   * several Consumers list: the one this process last published there, else (after a restart, or
+   * before its first publish) the one its Secret holds; null when there is none or it cannot be
+   * read. What this process published comes first, so that someone who edits or deletes the Secret
+   * cannot hand a key to another Consumer (the Secret is written back from the render).
+   */
+  private ConsumerTable inForce(String namespace) {
+    ConsumerTable last = inForce.get(namespace);
+    if (last != null) {
+      return last;
+    }
+    return secretNamed
+        .apply(namespace, ConsumerTable.SECRET_NAME)
+        .flatMap(ConsumerKeysPublisher::tableIn)
+        .orElse(null);
   }
 
   /** How many consumer tables were rendered for reconciles, over all namespaces. */
@@ -468,10 +495,10 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       if (!consumersIn.apply(namespace).isEmpty()) {
         return false;
       }
-      publisher.publish(
-          namespace,
-          ConsumerTableRenderer.render(List.of(), resolver(), credential.sha256()).table(),
-          List.of());
+      ConsumerTable table =
+          ConsumerTableRenderer.render(List.of(), resolver(), credential.sha256()).table();
+      publisher.publish(namespace, table, List.of());
+      inForce.put(namespace, table);
       operatorKeyed.add(namespace);
       return true;
     }
@@ -602,20 +629,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   }
 
   /**
-   * The consumer's keys with their ages: those published, those refused as shared with another
-   * consumer, and, while some of its key Secrets cannot be read (Ready=False says which), the age
-   * records of as many previously seen keys that are not readable now (the oldest first, so a
-   * rotation policy is never eased by a Secret that was briefly gone). Such a record is forgotten
-   * once every reference reads again and the key is not among them: a different key was seen.
+   * The consumer's keys with their ages: those published and, while some of its key Secrets cannot
+   * be read (Ready=False says which), the age records of as many previously seen keys that are not
+   * readable now (the oldest first, so a rotation policy is never eased by a Secret that was
+   * briefly gone). Such a record is forgotten once every reference reads again and the key is not
+   * among them: a different key was seen. A key refused because another consumer holds it is not
+   * listed: its fingerprint, next to the one in the holder's status, would name the holder.
    */
   private List<ObservedKey> keys(
       ConsumerTableRenderer.Resolution resolution, List<ObservedKey> previous) {
     List<ObservedKey> keys = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    for (String hash :
-        java.util.stream.Stream.concat(
-                resolution.keySha256().stream(), resolution.sharedSha256().stream())
-            .toList()) {
+    for (String hash : resolution.keySha256()) {
       String fingerprint = KeyAges.fingerprintOfHash(hash);
       if (seen.add(fingerprint)) {
         keys.add(keyAges.observe(fingerprint, previous));

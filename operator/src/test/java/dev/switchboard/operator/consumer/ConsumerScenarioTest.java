@@ -381,25 +381,19 @@ class ConsumerScenarioTest {
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
     assertKeyStillDue(ns, since[0]);
 
-    // Another Consumer given the same key: refused for both, but its age is not forgotten.
+    // Another Consumer given the same key: refused for it alone; the holder keeps the key and its
+    // age, and touching the Secret both use moves neither.
     KUBE.client()
         .resource(consumer(ns, "copycat", List.of(ref("long-key", "apiKey")), null))
         .create();
-    // Touching the Secret both use moves neither key: the age stays.
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "shared"));
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () -> {
-              Consumer c = get(ns, "long");
-              assertThat(condition(c, "Ready").map(Condition::getReason))
-                  .contains("KeySharedWithOtherConsumer");
-              assertThat(StatusReads.presentCondition(c, "Ready").getMessage())
-                  .contains("(0 key(s) in force)");
-              assertThat(StatusReads.status(c).getKeys())
-                  .extracting(ObservedKey::getObservedSince)
-                  .containsExactly(since[0]);
-            });
+            () ->
+                assertThat(condition(get(ns, "copycat"), "Ready").map(Condition::getReason))
+                    .contains("KeySharedWithOtherConsumer"));
+    assertKeyStillDue(ns, since[0]);
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("copycat").delete();
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
     assertKeyStillDue(ns, since[0]);
@@ -407,76 +401,170 @@ class ConsumerScenarioTest {
   }
 
   @Test
-  void aConsumerThatStartsOrStopsSharingAKeyRefreshesTheOtherOnesStatus() {
-    // Two Secrets, one key value: nothing about "first" changes, only its outcome does.
-    String ns = "consumers-shared-refresh";
-    secret(ns, "first-key", Map.of("apiKey", "sk-one-for-two"));
+  void aNewcomerListingAnotherConsumersKeyIsRefusedAloneAndTheOwnerHearsNothing() {
+    // Two Secrets, one key value. The newcomer is created in the same second and comes first by
+    // name: only "the table in force publishes the key for the owner" keeps the key with it.
+    String ns = "consumers-key-owner";
+    secret(ns, "owner-key", Map.of("apiKey", "sk-one-for-two"));
     KUBE.client()
-        .resource(consumer(ns, "first", List.of(ref("first-key", "apiKey")), null))
-        .create();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getStatus))
-                    .contains("True"));
-
-    secret(ns, "second-key", Map.of("apiKey", "sk-one-for-two", "own", "sk-second-own"));
-    KUBE.client()
-        .resource(consumer(ns, "second", List.of(ref("second-key", "apiKey")), null))
+        .resource(consumer(ns, "owner", List.of(ref("owner-key", "apiKey")), null))
         .create();
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              for (String[] pair : new String[][] {{"first", "second"}, {"second", "first"}}) {
-                Condition ready = StatusReads.presentCondition(get(ns, pair[0]), "Ready");
-                assertThat(ready.getStatus()).isEqualTo("False");
-                assertThat(ready.getReason()).isEqualTo("KeySharedWithOtherConsumer");
-                assertThat(ready.getMessage()).contains("Consumer " + pair[1]);
-              }
+              assertThat(condition(get(ns, "owner"), "Ready").map(Condition::getReason))
+                  .contains("KeysPublished");
               assertThat(presentTable(ns).consumers())
-                  .allSatisfy(c -> assertThat(c.keySha256()).isEmpty());
+                  .extracting(c -> c.name() + "=" + c.keySha256())
+                  .containsExactly("owner=" + List.of(KeyAges.sha256Hex("sk-one-for-two")));
             });
+    Consumer ownerBefore = get(ns, "owner");
+    int writesBefore = KUBE.writeLog(ns).size();
 
-    // The second one takes a key of its own: both are Ready again, each with its own key.
-    Consumer second = get(ns, "second");
-    second.getSpec().setKeySecretRefs(List.of(ref("second-key", "own")));
-    KUBE.client().resource(second).update();
+    // Order 1: the owner reconciled first, then the newcomer.
+    secret(ns, "newcomer-key", Map.of("apiKey", "sk-one-for-two", "own", "sk-newcomer-own"));
+    KUBE.client()
+        .resource(consumer(ns, "aaa-newcomer", List.of(ref("newcomer-key", "apiKey")), null))
+        .create();
+    await().atMost(WAIT).untilAsserted(() -> assertNewcomerRefused(ns, "aaa-newcomer"));
+
+    // Order 2: the owner reconciled after the newcomer (its Secret touched), then the newcomer
+    // again (its Secret touched): nothing moves.
+    int ownerReconciles = KUBE.reconciliations(ownerBefore);
+    secret(ns, "owner-key", Map.of("apiKey", "sk-one-for-two", "note", "touched"));
+    await()
+        .atMost(WAIT)
+        .until(() -> KUBE.reconciliations(ownerBefore) > ownerReconciles);
+    Consumer newcomer = get(ns, "aaa-newcomer");
+    int newcomerReconciles = KUBE.reconciliations(newcomer);
+    secret(
+        ns,
+        "newcomer-key",
+        Map.of("apiKey", "sk-one-for-two", "own", "sk-newcomer-own", "note", "touched"));
+    await().atMost(WAIT).until(() -> KUBE.reconciliations(newcomer) > newcomerReconciles);
+    assertNewcomerRefused(ns, "aaa-newcomer");
+    assertOwnerUntouched(ns, ownerBefore, writesBefore);
+
+    // The owner drops the key: the newcomer, untouched, gets it at once.
+    Consumer owner = get(ns, "owner");
+    owner.getSpec().setKeySecretRefs(List.of(ref("owner-key", "note")));
+    KUBE.client().resource(owner).update();
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              for (String name : List.of("first", "second")) {
-                Condition ready = StatusReads.presentCondition(get(ns, name), "Ready");
-                assertThat(ready.getStatus()).isEqualTo("True");
-                assertThat(ready.getReason()).isEqualTo("KeysPublished");
-              }
+              Condition ready = StatusReads.presentCondition(get(ns, "aaa-newcomer"), "Ready");
+              assertThat(ready.getReason()).isEqualTo("KeysPublished");
               assertThat(presentTable(ns).consumers())
                   .extracting(c -> c.name() + "=" + c.keySha256())
                   .containsExactly(
-                      "first=" + List.of(KeyAges.sha256Hex("sk-one-for-two")),
-                      "second=" + List.of(KeyAges.sha256Hex("sk-second-own")));
+                      "aaa-newcomer=" + List.of(KeyAges.sha256Hex("sk-one-for-two")),
+                      "owner=" + List.of(KeyAges.sha256Hex("touched")));
             });
 
-    // Sharing again, then the second one goes: the first one is Ready without being touched.
-    second = get(ns, "second");
-    second.getSpec().setKeySecretRefs(List.of(ref("second-key", "apiKey")));
-    KUBE.client().resource(second).update();
+    // The owner lists it again: now the newcomer holds it, so the owner is the one refused.
+    owner = get(ns, "owner");
+    owner.getSpec().setKeySecretRefs(List.of(ref("owner-key", "apiKey")));
+    KUBE.client().resource(owner).update();
+    await().atMost(WAIT).untilAsserted(() -> assertNewcomerRefused(ns, "owner"));
+    // Deleted, the holder leaves the key to the other one, which is not touched either.
+    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("aaa-newcomer").delete();
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () ->
-                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getReason))
-                    .contains("KeySharedWithOtherConsumer"));
-    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("second").delete();
+            () -> {
+              assertThat(condition(get(ns, "owner"), "Ready").map(Condition::getReason))
+                  .contains("KeysPublished");
+              assertThat(presentTable(ns).consumers())
+                  .extracting(c -> c.name() + "=" + c.keySha256())
+                  .containsExactly("owner=" + List.of(KeyAges.sha256Hex("sk-one-for-two")));
+            });
+    assertNoPlaintext(ns, "sk-one-for-two", "sk-newcomer-own");
+  }
+
+  @Test
+  void theKeyStaysWithItsHolderAcrossAnOperatorRestartAgainstAnOlderConsumer() {
+    // The elder is older and first by name: after a restart (nothing in memory) only the published
+    // table, read back from its Secret, says the key is the holder's.
+    String ns = "consumers-key-restart";
+    secret(ns, "elder-key", Map.of("apiKey", "sk-elder"));
+    secret(ns, "holder-key", Map.of("apiKey", "sk-held"));
+    KUBE.client()
+        .resource(consumer(ns, "aaa-elder", List.of(ref("elder-key", "apiKey")), null))
+        .create();
+    KUBE.clock().advance(Duration.ofHours(1));
+    KUBE.client()
+        .resource(consumer(ns, "holder", List.of(ref("holder-key", "apiKey")), null))
+        .create();
     await()
         .atMost(WAIT)
         .untilAsserted(
-            () ->
-                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getReason))
-                    .contains("KeysPublished"));
-    assertNoPlaintext(ns, "sk-one-for-two", "sk-second-own");
+            () -> {
+              assertThat(condition(get(ns, "holder"), "Ready").map(Condition::getReason))
+                  .contains("KeysPublished");
+              assertThat(condition(get(ns, "aaa-elder"), "Ready").map(Condition::getReason))
+                  .contains("KeysPublished");
+            });
+    Consumer holderBefore = get(ns, "holder");
+    int writesBefore = KUBE.writeLog(ns).size();
+    int holderReconciles = KUBE.reconciliations(holderBefore);
+
+    KUBE.stopOperator();
+    secret(ns, "copied-key", Map.of("apiKey", "sk-held"));
+    Consumer elder = get(ns, "aaa-elder");
+    elder.getSpec().setKeySecretRefs(List.of(ref("copied-key", "apiKey")));
+    KUBE.client().resource(elder).update();
+    KUBE.startOperator();
+
+    await().atMost(WAIT).untilAsserted(() -> assertNewcomerRefused(ns, "aaa-elder"));
+    await().atMost(WAIT).until(() -> KUBE.reconciliations(holderBefore) > holderReconciles);
+    assertThat(presentTable(ns).consumers())
+        .extracting(c -> c.name() + "=" + c.keySha256())
+        .containsExactly("aaa-elder=[]", "holder=" + List.of(KeyAges.sha256Hex("sk-held")));
+    assertOwnerUntouched(ns, holderBefore, writesBefore);
+    assertNoPlaintext(ns, "sk-held", "sk-elder");
+  }
+
+  /**
+   * The consumer refused a key another holds: Ready=False KeySharedWithOtherConsumer naming its own
+   * Secret only, the key not in its status nor published for it.
+   */
+  private static void assertNewcomerRefused(String ns, String name) {
+    Consumer c = get(ns, name);
+    Condition ready = StatusReads.presentCondition(c, "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("KeySharedWithOtherConsumer");
+    String other = name.equals("owner") ? "aaa-newcomer" : "owner";
+    assertThat(ready.getMessage())
+        .contains("another Consumer")
+        .contains("fresh key")
+        .doesNotContain("Consumer " + other)
+        .doesNotContain("holder")
+        .doesNotContain(KeyAges.fingerprint("sk-one-for-two").substring("sha256:".length()))
+        .doesNotContain(KeyAges.fingerprint("sk-held").substring("sha256:".length()));
+    assertThat(StatusReads.status(c).getKeys()).isNullOrEmpty();
+    assertThat(presentTable(ns).consumers())
+        .filteredOn(row -> row.name().equals(name))
+        .singleElement()
+        .satisfies(row -> assertThat(row.keySha256()).isEmpty());
+  }
+
+  /**
+   * The owner's status is what it was, it was never written since, and no event about it was
+   * recorded: nothing tells it (or whoever reads it) that someone listed its key.
+   */
+  private static void assertOwnerUntouched(String ns, Consumer before, int writesBefore) {
+    Consumer now = get(ns, before.getMetadata().getName());
+    assertThat(Serialization.asJson(now.getStatus()))
+        .isEqualTo(Serialization.asJson(before.getStatus()));
+    List<String> writes = KUBE.writeLog(ns);
+    assertThat(writes.subList(writesBefore, writes.size()))
+        .noneMatch(w -> w.contains("/consumers/" + before.getMetadata().getName()));
+    assertThat(KUBE.client().v1().events().inNamespace(ns).list().getItems())
+        .filteredOn(e -> before.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+        .extracting(e -> e.getReason())
+        .doesNotContain("KeySharedWithOtherConsumer");
   }
 
   private static void assertKeyStillDue(String ns, String since) {
