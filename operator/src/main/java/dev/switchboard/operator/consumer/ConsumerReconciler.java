@@ -152,14 +152,14 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final CoalescingBatches<TableRequest, PublishedTable> tables =
       new CoalescingBatches<>(this::renderAndPublish);
 
-  /** Reconciles a Consumer whose outcome another Consumer's change altered (a shared key). */
+  /** Reconciles a Consumer whose outcome another Consumer's change altered (a key handed on). */
   private final SimpleInboundEventSource<Consumer> others =
       new SimpleInboundEventSource<>("consumer-outcome-changed");
 
   /**
-   * The outcome each Consumer's status was last written from. A key one consumer starts (or stops)
-   * sharing with another changes the other's outcome too, without any event for it: its status
-   * would keep saying Ready (or KeySharedWithOtherConsumer) until something else touched it.
+   * The outcome each Consumer's status was last written from. A key its holder drops (or a holder
+   * deleted) goes to another Consumer that lists it, without any event for that one: its status
+   * would keep saying KeySharedWithOtherConsumer until something else touched it.
    */
   private final Map<ResourceID, ConsumerTableRenderer.Resolution> applied =
       new java.util.concurrent.ConcurrentHashMap<>();
