@@ -135,6 +135,14 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final Map<String, ConsumerTable> inForce =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * The keys the last published render of each namespace kept for a Consumer that could not read
+   * them ({@link ConsumerTableRenderer.Rendered#kept}). In memory only: after a restart a key kept
+   * so is held by nobody until its holder reads it again.
+   */
+  private final Map<String, Map<String, String>> kept =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** A Secret by namespace and name, from the informer cache (set with the event sources). */
   private java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed;
 
@@ -260,7 +268,8 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 live,
                 new CredentialResolver(RenderedSecrets.recording(reads, secretNamed)),
                 credential.sha256(),
-                inForce(namespace));
+                inForce(namespace),
+                kept.getOrDefault(namespace, Map.of()));
       } finally {
         reads.done();
       }
@@ -268,6 +277,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       try {
         publisher.publish(namespace, rendered.table(), owners(live));
         inForce.put(namespace, rendered.table());
+        kept.put(namespace, rendered.kept());
       } catch (ConsumerKeysPublisher.ConsumerTableTooLargeException e) {
         // The published table stays in force; every Consumer of the namespace says so.
         overflow = e.getMessage();

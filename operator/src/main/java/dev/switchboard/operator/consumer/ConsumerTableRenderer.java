@@ -43,11 +43,16 @@ public final class ConsumerTableRenderer {
   public record Resolution(
       List<String> keySha256, List<Problem> problems, List<String> refusedSha256, int unreadable) {}
 
-  /** The table and each consumer's outcome by name. */
-  public record Rendered(ConsumerTable table, Map<String, Resolution> consumers) {}
+  /**
+   * The table, each consumer's outcome by name, and the keys kept for a consumer that cannot read
+   * them now (hash to consumer name): to be passed to the next render, as the table no longer
+   * publishes them.
+   */
+  public record Rendered(
+      ConsumerTable table, Map<String, Resolution> consumers, Map<String, String> kept) {}
 
   public static Rendered render(List<Consumer> consumers, CredentialResolver secrets) {
-    return render(consumers, secrets, null, null);
+    return render(consumers, secrets, null, null, Map.of());
   }
 
   /**
@@ -56,7 +61,7 @@ public final class ConsumerTableRenderer {
    */
   public static Rendered render(
       List<Consumer> consumers, CredentialResolver secrets, String operatorKeySha256) {
-    return render(consumers, secrets, operatorKeySha256, null);
+    return render(consumers, secrets, operatorKeySha256, null, Map.of());
   }
 
   /**
@@ -64,12 +69,15 @@ public final class ConsumerTableRenderer {
    *     null: none
    * @param inForce the table the gateways enforce now (what was last published), or null when none
    *     is known: a key that several consumers list stays with the one it is published for there
+   * @param kept the keys the previous render kept for a consumer that could not read them ({@link
+   *     Rendered#kept}); they stay its own while it still cannot
    */
   public static Rendered render(
       List<Consumer> consumers,
       CredentialResolver secrets,
       String operatorKeySha256,
-      ConsumerTable inForce) {
+      ConsumerTable inForce,
+      Map<String, String> kept) {
     List<Consumer> sorted = new ArrayList<>(consumers);
     sorted.sort(Comparator.comparing(c -> c.getMetadata().getName()));
     Map<String, List<String>> hashes = new LinkedHashMap<>();
@@ -117,15 +125,28 @@ public final class ConsumerTableRenderer {
       problems.put(name, found);
       unreadable.put(name, unread);
     }
-    Map<String, Set<String>> heldNow = holders(inForce);
+    Map<String, Set<String>> heldNow = holders(inForce, kept);
+    // A holder whose key Secrets cannot all be read now (one deleted and created again by a sync,
+    // say) keeps the keys it held that it does not read: they are published for nobody meanwhile,
+    // and no other consumer that lists them takes them in that window.
+    Map<String, String> keptNow = new TreeMap<>();
+    heldNow.forEach(
+        (hash, names) ->
+            names.stream()
+                .sorted()
+                .filter(n -> unreadable.getOrDefault(n, 0) > 0 && !hashes.get(n).contains(hash))
+                .findFirst()
+                .ifPresent(n -> keptNow.put(hash, n)));
     Map<String, String> holderOf = new TreeMap<>();
     claimants.forEach(
         (hash, those) ->
             holderOf.put(
                 hash,
-                those.size() == 1
-                    ? those.get(0).getMetadata().getName()
-                    : first(those, heldNow.getOrDefault(hash, Set.of()))));
+                keptNow.containsKey(hash)
+                    ? keptNow.get(hash)
+                    : those.size() == 1
+                        ? those.get(0).getMetadata().getName()
+                        : first(those, heldNow.getOrDefault(hash, Set.of()))));
     Map<String, Resolution> outcomes = new LinkedHashMap<>();
     List<ConsumerTable.Consumer> rows = new ArrayList<>();
     for (Consumer consumer : sorted) {
@@ -166,7 +187,8 @@ public final class ConsumerTableRenderer {
             ConsumerTable.SCHEMA_VERSION,
             rows,
             operatorKeySha256 == null ? List.of() : List.of(operatorKeySha256)),
-        outcomes);
+        outcomes,
+        Map.copyOf(keptNow));
   }
 
   /** A key reference in words, as the Secret problems name it: never its value. */
@@ -178,16 +200,21 @@ public final class ConsumerTableRenderer {
         + "'";
   }
 
-  /** Each published key hash and the consumers the table in force publishes it for. */
-  private static Map<String, Set<String>> holders(ConsumerTable inForce) {
+  /**
+   * Each key hash held now and its holders: the consumers the table in force publishes it for, and
+   * the one the previous render kept it for.
+   */
+  private static Map<String, Set<String>> holders(ConsumerTable inForce, Map<String, String> kept) {
     Map<String, Set<String>> holders = new HashMap<>();
-    if (inForce == null) {
-      return holders;
-    }
-    for (ConsumerTable.Consumer row : inForce.consumers()) {
-      for (String hash : row.keySha256()) {
-        holders.computeIfAbsent(hash, h -> new HashSet<>()).add(row.name());
+    if (inForce != null) {
+      for (ConsumerTable.Consumer row : inForce.consumers()) {
+        for (String hash : row.keySha256()) {
+          holders.computeIfAbsent(hash, h -> new HashSet<>()).add(row.name());
+        }
       }
+    }
+    if (kept != null) {
+      kept.forEach((hash, name) -> holders.computeIfAbsent(hash, h -> new HashSet<>()).add(name));
     }
     return holders;
   }

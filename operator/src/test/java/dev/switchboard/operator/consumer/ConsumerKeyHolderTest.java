@@ -59,11 +59,17 @@ class ConsumerKeyHolderTest {
   }
 
   private ConsumerTableRenderer.Rendered render(List<Consumer> consumers, ConsumerTable inForce) {
+    return render(consumers, inForce, Map.of());
+  }
+
+  private ConsumerTableRenderer.Rendered render(
+      List<Consumer> consumers, ConsumerTable inForce, Map<String, String> kept) {
     return ConsumerTableRenderer.render(
         consumers,
         new CredentialResolver((ns, name) -> Optional.ofNullable(secrets.get(name))),
         null,
-        inForce);
+        inForce,
+        kept);
   }
 
   /** Every order of the consumers renders the same table and outcomes. */
@@ -146,6 +152,44 @@ class ConsumerKeyHolderTest {
     Consumer moved = consumer("zz-holder", "2026-12-01T10:00:00Z", "holder-key", "sk-other");
     assertThat(keys(renderInEveryOrder(inForce, moved, newcomer)))
         .containsEntry("zz-holder", List.of(KeyAges.sha256Hex("sk-other")))
+        .containsEntry("aa-newcomer", List.of(HASH));
+  }
+
+  @Test
+  void aHolderWhoseSecretIsBrieflyGoneKeepsItsKeyFromANewcomer() {
+    // A sync that deletes and creates the Secret again (External Secrets, an Argo replace) must
+    // not be the window in which a Consumer listing the same key takes it for good.
+    Consumer holder = consumer("zz-holder", "2026-12-01T10:00:00Z", "holder-key", KEY);
+    Consumer newcomer = consumer("aa-newcomer", "2026-12-01T09:00:00Z", "newcomer-key", KEY);
+    ConsumerTable inForce = render(List.of(holder), null).table();
+    Secret holderKey = secrets.remove("holder-key");
+
+    ConsumerTableRenderer.Rendered gone = render(List.of(holder, newcomer), inForce);
+    assertThat(keys(gone))
+        .containsEntry("zz-holder", List.of())
+        .containsEntry("aa-newcomer", List.of());
+    assertThat(gone.consumers().get("aa-newcomer").problems())
+        .extracting(Problem::reason)
+        .containsExactly(Reason.KEY_SHARED_WITH_OTHER_CONSUMER);
+    assertThat(gone.kept()).containsExactly(Map.entry(HASH, "zz-holder"));
+
+    // Still gone on the next render, whose table in force no longer publishes the key.
+    ConsumerTableRenderer.Rendered stillGone =
+        render(List.of(newcomer, holder), gone.table(), gone.kept());
+    assertThat(keys(stillGone)).containsEntry("aa-newcomer", List.of());
+    assertThat(stillGone.kept()).isEqualTo(gone.kept());
+
+    // Back: the holder has its key again, the newcomer still has not.
+    secrets.put("holder-key", holderKey);
+    ConsumerTableRenderer.Rendered back =
+        render(List.of(holder, newcomer), stillGone.table(), stillGone.kept());
+    assertThat(keys(back))
+        .containsEntry("zz-holder", List.of(HASH))
+        .containsEntry("aa-newcomer", List.of());
+    assertThat(back.kept()).isEmpty();
+
+    // A holder deleted while its Secret is gone keeps nothing.
+    assertThat(keys(render(List.of(newcomer), gone.table(), gone.kept())))
         .containsEntry("aa-newcomer", List.of(HASH));
   }
 

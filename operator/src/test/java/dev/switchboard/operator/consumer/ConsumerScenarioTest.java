@@ -526,6 +526,54 @@ class ConsumerScenarioTest {
     assertNoPlaintext(ns, "sk-held", "sk-elder");
   }
 
+  @Test
+  void aNewcomerCannotTakeAKeyWhileItsHoldersSecretIsBrieflyGone() {
+    // A sync that deletes and creates the Secret again is not a window to take the key in.
+    String ns = "consumers-key-window";
+    secret(ns, "owner-key", Map.of("apiKey", "sk-synced"));
+    KUBE.client()
+        .resource(consumer(ns, "owner", List.of(ref("owner-key", "apiKey")), null))
+        .create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "owner"), "Ready").map(Condition::getReason))
+                    .contains("KeysPublished"));
+    KUBE.client().secrets().inNamespace(ns).withName("owner-key").delete();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(get(ns, "owner"), "Ready").map(Condition::getReason))
+                  .contains("SecretNotFound");
+              assertThat(presentTable(ns).consumers())
+                  .singleElement()
+                  .satisfies(row -> assertThat(row.keySha256()).isEmpty());
+            });
+
+    // Rendered after the table stopped publishing the key: only the operator remembers whose it is.
+    secret(ns, "copied-key", Map.of("apiKey", "sk-synced"));
+    KUBE.client()
+        .resource(consumer(ns, "aaa-newcomer", List.of(ref("copied-key", "apiKey")), null))
+        .create();
+    await().atMost(WAIT).untilAsserted(() -> assertNewcomerRefused(ns, "aaa-newcomer"));
+
+    secret(ns, "owner-key", Map.of("apiKey", "sk-synced"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(get(ns, "owner"), "Ready").map(Condition::getReason))
+                  .contains("KeysPublished");
+              assertThat(presentTable(ns).consumers())
+                  .extracting(c -> c.name() + "=" + c.keySha256())
+                  .containsExactly("aaa-newcomer=[]", "owner=" + List.of(KeyAges.sha256Hex("sk-synced")));
+            });
+    assertNewcomerRefused(ns, "aaa-newcomer");
+    assertNoPlaintext(ns, "sk-synced");
+  }
+
   /**
    * The consumer refused a key another holds: Ready=False KeySharedWithOtherConsumer naming its own
    * Secret only, the key not in its status nor published for it.
@@ -542,7 +590,8 @@ class ConsumerScenarioTest {
         .doesNotContain("Consumer " + other)
         .doesNotContain("holder")
         .doesNotContain(KeyAges.fingerprint("sk-one-for-two").substring("sha256:".length()))
-        .doesNotContain(KeyAges.fingerprint("sk-held").substring("sha256:".length()));
+        .doesNotContain(KeyAges.fingerprint("sk-held").substring("sha256:".length()))
+        .doesNotContain(KeyAges.fingerprint("sk-synced").substring("sha256:".length()));
     assertThat(StatusReads.status(c).getKeys()).isNullOrEmpty();
     assertThat(presentTable(ns).consumers())
         .filteredOn(row -> row.name().equals(name))
