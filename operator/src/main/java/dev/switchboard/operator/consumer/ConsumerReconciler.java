@@ -129,11 +129,10 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final Set<String> heldBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
-   * The consumer table this process last published (or found already published) per namespace:
-   * who holds a key that several Consumers list ({@link #inForce}).
+   * The consumer table this process last published (or found already published) per namespace: who
+   * holds a key that several Consumers list ({@link #inForce}).
    */
-  private final Map<String, ConsumerTable> inForce =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, ConsumerTable> inForce = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * The keys the last published render of each namespace kept for a Consumer that could not read

@@ -32,7 +32,7 @@ public final class OneLine {
         case '\n' -> escaped.append("\\n");
         default -> {
           if (breaksLine(c)) {
-            escaped.append(String.format("\\u%04x", (int) c));
+            escaped.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
           } else {
             escaped.append(c);
           }
@@ -44,8 +44,17 @@ public final class OneLine {
 
   private static boolean breaksLine(char c) {
     return switch (c) {
-      case '\n', '\u000b', '\u000c', '\r', '\u001c', '\u001d', '\u001e', '\u0085', '\u2028',
-          '\u2029' -> true;
+      case '\n',
+          '\u000b',
+          '\u000c',
+          '\r',
+          '\u001c',
+          '\u001d',
+          '\u001e',
+          '\u0085',
+          '\u2028',
+          '\u2029' ->
+          true;
       default -> false;
     };
   }

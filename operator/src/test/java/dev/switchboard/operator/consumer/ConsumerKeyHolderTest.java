@@ -141,7 +141,8 @@ class ConsumerKeyHolderTest {
   void aHolderThatDropsTheKeyOrGoesLeavesItToTheNext() {
     Consumer holder = consumer("zz-holder", "2026-12-01T10:00:00Z", "holder-key", KEY);
     Consumer newcomer = consumer("aa-newcomer", "2026-12-01T11:00:00Z", "newcomer-key", KEY);
-    ConsumerTable inForce = render(List.of(holder, newcomer), render(List.of(holder), null).table()).table();
+    ConsumerTable inForce =
+        render(List.of(holder, newcomer), render(List.of(holder), null).table()).table();
 
     // The holder is deleted: the newcomer gets the key.
     ConsumerTableRenderer.Rendered alone = render(List.of(newcomer), inForce);

@@ -433,9 +433,7 @@ class ConsumerScenarioTest {
     // again (its Secret touched): nothing moves.
     int ownerReconciles = KUBE.reconciliations(ownerBefore);
     secret(ns, "owner-key", Map.of("apiKey", "sk-one-for-two", "note", "touched"));
-    await()
-        .atMost(WAIT)
-        .until(() -> KUBE.reconciliations(ownerBefore) > ownerReconciles);
+    await().atMost(WAIT).until(() -> KUBE.reconciliations(ownerBefore) > ownerReconciles);
     Consumer newcomer = get(ns, "aaa-newcomer");
     int newcomerReconciles = KUBE.reconciliations(newcomer);
     secret(
@@ -568,7 +566,8 @@ class ConsumerScenarioTest {
                   .contains("KeysPublished");
               assertThat(presentTable(ns).consumers())
                   .extracting(c -> c.name() + "=" + c.keySha256())
-                  .containsExactly("aaa-newcomer=[]", "owner=" + List.of(KeyAges.sha256Hex("sk-synced")));
+                  .containsExactly(
+                      "aaa-newcomer=[]", "owner=" + List.of(KeyAges.sha256Hex("sk-synced")));
             });
     assertNewcomerRefused(ns, "aaa-newcomer");
     assertNoPlaintext(ns, "sk-synced");
