@@ -34,6 +34,9 @@ final class AnswerWriter {
    * (the body one byte at a time).
    */
   void sendJson(RoutingContext ctx, String body, FaultSpec fault) {
+    if (fault.noUsage()) {
+      body = NoUsage.json(body);
+    }
     HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
     boolean cut =
         fault.resetAfterHeaders()
@@ -172,6 +175,9 @@ final class AnswerWriter {
       long intervalMs,
       FaultSpec fault,
       ErrorEvent errorEvent) {
+    if (fault.noUsage()) {
+      events = NoUsage.events(events);
+    }
     HttpServerResponse res =
         ctx.response()
             .setChunked(true)

@@ -423,6 +423,56 @@ class FaultInjectionTest {
   }
 
   @Test
+  void noUsageLeavesTheUsageOutOfEveryAnswer() throws Exception {
+    HttpResponse<String> plain =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "no-usage"));
+    assertThat(plain.statusCode()).isEqualTo(200);
+    JsonObject answer = new JsonObject(plain.body());
+    assertThat(answer.containsKey("usage")).isFalse();
+    assertThat(answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message"))
+        .isNotNull();
+
+    // Asked for usage, the stream still ends without any: no usage chunk, [DONE] as usual.
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "one two three", true),
+                MockProvider.FAULT_HEADER,
+                "no-usage"));
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
+    assertThat(t.usage()).isNull();
+    assertThat(t.finishReason()).isEqualTo("stop");
+    assertThat(t.isTruncated()).isFalse();
+    assertThat(streamed.body()).doesNotContain("\"choices\":[]");
+
+    HttpResponse<String> response =
+        client.send(
+            client.post(
+                "/v1/responses",
+                "{\"model\":\"" + MODEL + "\",\"input\":\"x\"}",
+                MockProvider.FAULT_HEADER,
+                "no-usage"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(response.body()).containsKey("usage")).isFalse();
+
+    HttpResponse<String> message =
+        client.send(
+            client.post(
+                "/v1/messages",
+                "{\"model\":\"claude-sonnet-4\",\"max_tokens\":64,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                MockProvider.FAULT_HEADER,
+                "no-usage"));
+    assertThat(message.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(message.body()).containsKey("usage")).isFalse();
+    assertThat(new JsonObject(message.body()).getJsonArray("content")).isNotEmpty();
+  }
+
+  @Test
   void truncateOnANonStreamedAnswerYieldsInvalidJson() throws Exception {
     HttpResponse<String> res =
         client.send(

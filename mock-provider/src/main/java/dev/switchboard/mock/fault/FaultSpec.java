@@ -106,6 +106,8 @@ import java.util.OptionalLong;
  *     at once
  * @param unterminatedEnd how a complete stream's final event ends: {@code line} (its last line end
  *     but no blank line), {@code bare} (not even that line end), or {@code null} for a whole event
+ * @param noUsage the answer reports no token usage (a JSON answer without its {@code usage}, a
+ *     stream without usage in any event)
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -139,6 +141,7 @@ public record FaultSpec(
     String anthropicStop,
     Long trickleMs,
     String unterminatedEnd,
+    boolean noUsage,
     String source) {
 
   /** No fault: the request is answered normally. */
@@ -146,7 +149,7 @@ public record FaultSpec(
       new FaultSpec(
           null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
           null, false, false, false, null, false, false, null, null, false, false, false, null,
-          null, null, "none");
+          null, null, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -222,6 +225,7 @@ public record FaultSpec(
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "gemini-usage-tail" -> b.geminiUsageTail = true;
         case "gemini-signature-tail" -> b.geminiSignatureTail = true;
+        case "no-usage" -> b.noUsage = true;
         case "anthropic-stop" -> b.anthropicStop = requireArg(name, arg).toLowerCase(Locale.ROOT);
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
@@ -275,6 +279,7 @@ public record FaultSpec(
         b.anthropicStop,
         b.trickle,
         b.unterminatedEnd,
+        b.noUsage,
         trimmed);
   }
 
@@ -314,6 +319,7 @@ public record FaultSpec(
         anthropicStop,
         trickleMs,
         unterminatedEnd,
+        noUsage,
         source);
   }
 
@@ -353,7 +359,8 @@ public record FaultSpec(
         && !geminiSignatureTail
         && anthropicStop == null
         && trickleMs == null
-        && unterminatedEnd == null;
+        && unterminatedEnd == null
+        && !noUsage;
   }
 
   @Override
@@ -454,5 +461,6 @@ public record FaultSpec(
     String anthropicStop;
     Long trickle;
     String unterminatedEnd;
+    boolean noUsage;
   }
 }
