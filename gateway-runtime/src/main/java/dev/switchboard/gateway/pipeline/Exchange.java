@@ -540,6 +540,10 @@ public final class Exchange {
    * the model reasons has relayed nothing else), refusal and tool-call names and arguments.
    */
   private static long streamedChars(StreamEventFacts event) {
+    long counted = event.textChars();
+    if (counted >= 0) {
+      return counted; // a passed-through event, counted by the decoder's check: no parse
+    }
     long chars = 0;
     if (event.textDelta() != null) {
       chars += event.textDelta().length();

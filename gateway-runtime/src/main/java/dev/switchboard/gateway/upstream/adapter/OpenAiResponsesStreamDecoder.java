@@ -21,12 +21,14 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
 
   @Override
   public StreamEventFacts decode(String data, JsonNode firstParsed) {
+    long text;
     if (firstParsed == null
         && data.startsWith(TEXT_DELTA)
         && data.indexOf('\n') < 0
-        && OpenAiStreamDecoder.wellFormed(data)) {
+        && (text = OpenAiStreamDecoder.wellFormedText(data, true)) >= 0) {
       facts.reset(StreamEventFacts.Kind.CHUNK, data);
       facts.responsesSource(data, null); // its text, if asked for (parsed only then)
+      facts.textChars(text); // its length was counted by the well-formedness check
       return facts;
     }
     if ("[DONE]".equals(data.strip())) {

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.upstream.adapter;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.refusal.AnswerOpening;
@@ -38,6 +39,9 @@ final class OpenAiStreamDecoder implements StreamDecoder {
   /** Whether the first event (the one carrying model and fingerprint) went through the parser. */
   private boolean seenFirst;
 
+  /** The answer text of the chunk {@link #passThrough} last let through, counted on the way. */
+  private final long[] passedText = new long[1];
+
   /**
    * @param stripUsage hide usage the gateway asked for from the client
    * @param contentChunks the provider may stream content as chunks (Mistral, openai-compatible): a
@@ -60,10 +64,11 @@ final class OpenAiStreamDecoder implements StreamDecoder {
     }
     opening.appendStreamedChunk(data); // a no-op once the opening is full
     if (seenFirst && !(contentChunks && ContentChunks.mayHaveChunks(data))) {
-      String plain = passThrough(data, stripUsage);
+      String plain = passThrough(data, stripUsage, passedText);
       if (plain != null) {
         facts.reset(StreamEventFacts.Kind.CHUNK, plain);
         facts.source(data, null); // content is parsed only if someone asks for it
+        facts.textChars(passedText[0]); // its length was counted by the well-formedness check
         return facts;
       }
     }
@@ -140,6 +145,14 @@ final class OpenAiStreamDecoder implements StreamDecoder {
    * path would have removed it.
    */
   static String passThrough(String data, boolean stripUsage) {
+    return passThrough(data, stripUsage, null);
+  }
+
+  /**
+   * As {@link #passThrough(String, boolean)}; the answer text of a chunk it lets through ({@link
+   * #wellFormedText}) goes to {@code text[0]} (unless null).
+   */
+  private static String passThrough(String data, boolean stripUsage, long[] text) {
     int len = data.length();
     if (len < 2
         || data.charAt(0) != '{'
@@ -152,8 +165,12 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         || hasNonNullKey(data, "\"usage\"")) {
       return null;
     }
-    if (!wellFormed(data)) {
+    long chars = wellFormedText(data, false);
+    if (chars < 0) {
       return null; // the full parse turns it into the one terminal error event
+    }
+    if (text != null) {
+      text[0] = chars;
     }
     if (stripUsage && data.contains("\"usage\"")) {
       String tail = ",\"usage\":null}";
@@ -170,13 +187,105 @@ final class OpenAiStreamDecoder implements StreamDecoder {
    * allocates no tree, so passing a chunk through never forwards malformed JSON to the client.
    */
   static boolean wellFormed(String data) {
-    try (JsonParser parser = SYNTAX.createParser(data)) {
-      while (parser.nextToken() != null) {
-        // tokenising is the check
+    return wellFormedText(data, false) >= 0;
+  }
+
+  /**
+   * -1 when the text is not one well-formed JSON value ({@link #wellFormed}); else, counted in the
+   * same pass, the characters of answer text it adds, as {@link StreamEventFacts} would decode them
+   * when asked: of a chat chunk's first choice (index 0) its delta's {@code content}, {@code
+   * reasoning_content} (else {@code reasoning}), {@code refusal} and its tool calls' function
+   * {@code name} and {@code arguments} strings; of a Responses text delta ({@code responsesDelta})
+   * its {@code delta}. What a stream that ends without usage is estimated from, without a second
+   * parse of every passed-through chunk: the check only reads the length of those few strings.
+   */
+  static long wellFormedText(String data, boolean responsesDelta) {
+    try (JsonParser p = SYNTAX.createParser(data)) {
+      int depth = 0;
+      boolean choices = false; // in the root's choices array
+      boolean delta = false; // in a choice's delta
+      boolean tools = false; // in the delta's tool_calls
+      boolean function = false; // in a tool call's function
+      int position = -1;
+      int index = -1;
+      long text = 0;
+      long reasoningContent = -1;
+      long reasoning = -1;
+      long found = -1; // the first choice's, once it ended
+      JsonToken token;
+      while ((token = p.nextToken()) != null) {
+        switch (token) {
+          case START_OBJECT, START_ARRAY -> {
+            depth++;
+            if (responsesDelta || found >= 0 || depth < 2 || depth > 7) {
+              continue;
+            }
+            String name = p.currentName();
+            boolean object = token == JsonToken.START_OBJECT;
+            if (depth == 2 && !object && "choices".equals(name)) {
+              choices = true;
+            } else if (choices && depth == 3 && object) {
+              position++;
+              index = -1;
+              text = 0;
+              reasoningContent = -1;
+              reasoning = -1;
+            } else if (choices && depth == 4 && object && "delta".equals(name)) {
+              delta = true;
+            } else if (delta && depth == 5 && !object && "tool_calls".equals(name)) {
+              tools = true;
+            } else if (tools && depth == 7 && object && "function".equals(name)) {
+              function = true;
+            }
+          }
+          case END_OBJECT, END_ARRAY -> {
+            if (function && depth == 7) {
+              function = false;
+            } else if (tools && depth == 5) {
+              tools = false;
+            } else if (delta && depth == 4) {
+              delta = false;
+            } else if (choices && depth == 3) {
+              if (found < 0 && (index == 0 || (index == -1 && position == 0))) {
+                found = text + (reasoningContent >= 0 ? reasoningContent : Math.max(0, reasoning));
+              }
+            } else if (choices && depth == 2) {
+              choices = false;
+            }
+            depth--;
+          }
+          case VALUE_STRING -> {
+            if (responsesDelta) {
+              if (depth == 1 && "delta".equals(p.currentName())) {
+                found = p.getTextLength();
+              }
+            } else if (delta && depth == 4) {
+              String name = p.currentName();
+              if ("content".equals(name) || "refusal".equals(name)) {
+                text += p.getTextLength();
+              } else if ("reasoning_content".equals(name)) {
+                reasoningContent = Math.max(0, reasoningContent) + p.getTextLength();
+              } else if ("reasoning".equals(name)) {
+                reasoning = Math.max(0, reasoning) + p.getTextLength();
+              }
+            } else if (function && depth == 7) {
+              String name = p.currentName();
+              if ("name".equals(name) || "arguments".equals(name)) {
+                text += p.getTextLength();
+              }
+            }
+          }
+          case VALUE_NUMBER_INT -> {
+            if (choices && depth == 3 && "index".equals(p.currentName())) {
+              index = p.getIntValue();
+            }
+          }
+          default -> {}
+        }
       }
-      return true;
+      return Math.max(0, found);
     } catch (IOException e) {
-      return false;
+      return -1;
     }
   }
 

@@ -75,9 +75,13 @@ public final class StreamEventFacts {
   /** How many times content was decoded by parsing an event's text: proves laziness in tests. */
   private int textParses;
 
+  /** The answer text the decoder counted on the way ({@link #textChars()}), else -1. */
+  private long textChars = -1;
+
   private static final JsonFactory SYNTAX = new JsonFactory();
 
   void reset(Kind kind, String payload) {
+    this.textChars = -1;
     this.usageChunk = null;
     this.thinkingBlocks = null;
     this.source = null;
@@ -182,6 +186,19 @@ public final class StreamEventFacts {
     this.errorType = type;
     this.errorParam = param;
     this.errorCode = code;
+  }
+
+  void textChars(long chars) {
+    this.textChars = chars;
+  }
+
+  /**
+   * The characters of answer text the event adds (its {@link #textDelta}, {@link #reasoningDelta},
+   * {@link #refusalDelta} and tool-call names and arguments) when the decoder counted them while
+   * checking an event it passes through unparsed, else -1 (then those say, decoded when asked).
+   */
+  public long textChars() {
+    return textChars;
   }
 
   /**
