@@ -306,9 +306,10 @@ public final class GatewayMetrics {
     if (ctx.costUsd() != null) {
       meters.cost().increment(ctx.costUsd());
       if (ctx.estimatedUsage() != null) {
-        // What a consumer was charged for a stream that ended without usage: in the cost above (as
-        // in its spend), and apart here, since no provider reported it. Its tokens are no reported
-        // usage, so gen_ai.client.token.usage leaves them out.
+        // An answer that came without usage (a whole one a provider reported none for, a stream
+        // that ended without it), accounted by estimate: in the cost above (as in a consumer's
+        // spend), and apart here, since no provider reported it. Its tokens are no reported usage,
+        // so gen_ai.client.token.usage leaves them out.
         meters.estimatedCost().increment(ctx.costUsd());
       }
     }
@@ -531,8 +532,8 @@ public final class GatewayMetrics {
         counter =
             Counter.builder("switchboard_estimated_cost")
                 .description(
-                    "Of switchboard_cost: what consumers were charged by estimate for streams that"
-                        + " ended without the provider's usage")
+                    "Of switchboard_cost: answers that came without the provider's usage,"
+                        + " accounted by estimate (prompt bytes / 4, answer text / 4)")
                 .baseUnit("usd")
                 .tags(tags)
                 .register(registry);

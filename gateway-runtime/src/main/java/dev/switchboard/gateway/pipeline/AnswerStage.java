@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.AnswerText;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -41,16 +42,23 @@ public final class AnswerStage implements Stage {
    * on one ({@code UpstreamCaller}): megabytes parsed and written on the loop would stall every
    * request on it. The answer is written back on the loop. Below the limit, the hot path, nothing
    * leaves the loop; a door that sends the body as it is (chat completions, embeddings) never does.
+   *
+   * <p>An upstream answer without usage is read for its answer text too ({@link AnswerText}), what
+   * its cost is estimated from on the way back; an answer with usage never is.
    */
   static void sendJson(Exchange exchange, JsonReply reply) {
     RequestContext ctx = exchange.ctx();
     Exchange.record(ctx, reply.summary());
     boolean logged = ctx.route().logsBodies();
+    boolean counted = reply.summary().usage() == null && !ctx.servedFromCache();
     boolean offLoop =
         reply.body().length() > ValidateStage.INLINE_PARSE_LIMIT
-            && (logged || exchange.frontDoor().readsReply(reply));
+            && (logged || counted || exchange.frontDoor().readsReply(reply));
     if (logged && !offLoop) {
       ctx.loggedBodies(null, reply.body().toString());
+    }
+    if (counted && !offLoop) {
+      ctx.addAnswerChars(AnswerText.chars(reply.body().getBytes(), reply.format()));
     }
     if (ctx.clientGone()) {
       exchange.finish(499, "cancelled", "client_cancelled");
@@ -66,6 +74,9 @@ public final class AnswerStage implements Stage {
             () -> {
               if (logged) {
                 ctx.loggedBodies(null, reply.body().toString());
+              }
+              if (counted) {
+                ctx.addAnswerChars(AnswerText.chars(reply.body().getBytes(), reply.format()));
               }
               return exchange.frontDoor().encodeReply(reply, exchange.body(), ctx);
             })
@@ -103,6 +114,8 @@ public final class AnswerStage implements Stage {
       return;
     }
     ctx.firstToken();
+    // So a stream that ends without usage is accounted with the text it relayed, budget or not.
+    ctx.countStreamedText();
     // After commit the chain's cancel action only resets the upstream; the request still has to
     // be recorded as cancelled.
     ctx.onCancel(() -> exchange.finish(499, "cancelled", "client_cancelled"));

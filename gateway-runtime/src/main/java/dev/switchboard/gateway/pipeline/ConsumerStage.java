@@ -37,11 +37,11 @@ import java.util.function.BiConsumer;
 public final class ConsumerStage implements Stage {
 
   /**
-   * What a request holds between admission and settlement; {@code promptTokens} is the estimate a
-   * stream without usage is settled with.
+   * What a request holds between admission and settlement; {@code requestBytes} is what the prompt
+   * of an answer without usage is estimated from.
    */
   private record Pending(
-      AdmitCall call, Future<ConsumerLimiter.Ticket> ticket, long promptTokens) {}
+      AdmitCall call, Future<ConsumerLimiter.Ticket> ticket, long requestBytes) {}
 
   /**
    * Reservation ids, unique in this process. Not the request id: that is the client's {@code
@@ -108,11 +108,7 @@ public final class ConsumerStage implements Stage {
             consumer.dayLimitNanoUsd(),
             consumer.monthLimitNanoUsd());
     Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
-    long promptTokens = TokenEstimate.of(exchange.rawBodyLength()) + 1;
-    caller.consumerTicket(new Pending(call, ticket, promptTokens));
-    if (reserve > 0) {
-      exchange.ctx().countStreamedText(); // so a stream that ends early settles what it relayed
-    }
+    caller.consumerTicket(new Pending(call, ticket, exchange.rawBodyLength()));
     if (ticket.isComplete()) {
       decide(exchange, consumer, ticket);
       return true;
@@ -318,69 +314,39 @@ public final class ConsumerStage implements Stage {
                 cost = usd == null ? 0 : Spend.toNanos(usd);
                 tokens = usage.inputTokens() + usage.outputTokens();
               } else if (ctx.estimatedUsage() != null) {
-                // A stream that ended without usage: settle the estimate charged on the way back
-                // and release the rest of the reservation.
+                // Answered without usage: settle the estimate charged on the way back and release
+                // the rest of the reservation.
                 cost = estimateNanoUsd;
                 tokens = ctx.estimatedUsage().inputTokens() + ctx.estimatedUsage().outputTokens();
-              } else if (endedWithoutUsage(ctx)) {
-                // The same without a budget (rate limits only): no cost, the estimate's tokens.
-                TokenUsage estimate = estimate(pending, ctx);
-                tokens = estimate.inputTokens() + estimate.outputTokens();
-                cost = 0;
-              } else if (ctx.target() != null && ctx.status() < 400) {
-                // A whole answer without usage (a provider that reports none): the reservation
-                // stands, since its text is not counted.
-                cost = pending.call().reserveNanoUsd();
               } else {
-                cost = 0; // never answered: everything reserved is released
+                // Never answered, or served from the cache: everything reserved is released.
+                cost = 0;
               }
               metrics.spend(consumer, Spend.toUsd(cost), tokens);
               limiter.settle(ticket, SettleCall.of(pending.call(), nowMs, cost, tokens));
             });
   }
 
-  /** Whether {@code ctx} is a stream that was answered and ended without the provider's usage. */
-  private static boolean endedWithoutUsage(RequestContext ctx) {
-    return ctx.usage() == null
-        && ctx.stream()
-        && ctx.target() != null
-        && (ctx.status() < 400 || ctx.ttftMs() != null);
-  }
-
   /**
-   * Charges a budgeted consumer's stream that ended without usage (the client left, the upstream
-   * cut it short) its {@link #estimate}, never more than was reserved, and records both on {@code
-   * ctx} for the request log and the cost metric. A consumer without a budget reserved nothing and
-   * is charged no cost (its relayed text is not counted either).
+   * Charges an answer that came without usage ({@link AccountStage#answeredWithoutUsage}: a whole
+   * answer from a provider that reports none, a stream cut short or whose client left) its {@link
+   * TokenEstimate#usage estimate}, never more than was reserved for a budget, and records both on
+   * {@code ctx} for the request log and the cost metric.
    *
-   * @return the nano-USD charged, 0 when this is not such a stream
+   * @return the nano-USD charged, 0 when the answer had usage (or none came)
    */
   private long chargeEstimate(Pending pending, RequestContext ctx) {
-    long reserved = pending.call().reserveNanoUsd();
-    if (reserved <= 0 || !endedWithoutUsage(ctx)) {
+    if (!AccountStage.answeredWithoutUsage(ctx)) {
       return 0;
     }
-    TokenUsage estimate = estimate(pending, ctx);
+    TokenUsage estimate = TokenEstimate.usage(pending.requestBytes(), ctx.answerChars());
     // At the prices in force now, as a reported usage's cost_usd (its price window applies).
     Double usd =
         Pricing.costUsd(ctx.target(), estimate, Instant.ofEpochMilli(clock.currentTimeMillis()));
-    long charged = Math.min(reserved, usd == null ? 0 : Spend.toNanos(usd));
-    ctx.chargedEstimate(estimate, Spend.toUsd(charged));
+    long reserved = pending.call().reserveNanoUsd();
+    long nanos = usd == null ? 0 : Spend.toNanos(usd);
+    long charged = reserved > 0 ? Math.min(reserved, nanos) : nanos;
+    ctx.chargedEstimate(estimate, usd == null ? null : Spend.toUsd(charged));
     return charged;
-  }
-
-  /**
-   * What a stream that ended without usage probably cost: the prompt estimated from the request
-   * body (bytes / {@value TokenEstimate#CHARS_PER_TOKEN}, envelope included, so rather over than
-   * under) and the output from the answer and reasoning text relayed to the client (characters /
-   * {@value TokenEstimate#CHARS_PER_TOKEN}, rounded up).
-   */
-  static TokenUsage estimate(long promptTokens, long streamedChars) {
-    long output = TokenEstimate.roundedUp(streamedChars);
-    return new TokenUsage(promptTokens, output, 0);
-  }
-
-  private static TokenUsage estimate(Pending pending, RequestContext ctx) {
-    return estimate(pending.promptTokens(), ctx.streamedChars());
   }
 }

@@ -530,7 +530,7 @@ public final class Exchange {
       ctx.markRefused();
     }
     if (ctx.countsStreamedText()) {
-      ctx.addStreamedChars(streamedChars(event));
+      ctx.addAnswerChars(streamedChars(event));
     }
     usage(ctx, event.usage());
   }

@@ -45,7 +45,7 @@ public final class RequestContext {
   private java.util.Map<String, String> passThroughHeaders = java.util.Map.of();
   private String consumerName;
   private boolean countStreamedText;
-  private long streamedChars;
+  private long answerChars;
   private Map<String, String> consumerLabels = Map.of();
   private String language;
   private Long firstTokenNanos;
@@ -470,9 +470,10 @@ public final class RequestContext {
   }
 
   /**
-   * Asks the stream relay to count the answer text it relays (a budgeted consumer's request: a
-   * stream that ends without usage is then settled from what it relayed). Off by default, since
-   * counting decodes every event's content.
+   * Asks the stream relay to count the answer text it relays, so a stream that ends without usage
+   * is accounted with what it relayed: every stream relayed from an upstream (not a cached one,
+   * which costs nothing). An event passed through unparsed is counted by the decoder's
+   * well-formedness check; any other's content is read from the tree the decoder built.
    */
   public void countStreamedText() {
     this.countStreamedText = true;
@@ -482,13 +483,18 @@ public final class RequestContext {
     return countStreamedText;
   }
 
-  /** Characters of answer text (content, refusal, tool-call arguments) relayed so far. */
-  public long streamedChars() {
-    return streamedChars;
+  /**
+   * Characters of answer text (content, reasoning, refusal, tool-call names and arguments): what a
+   * stream relayed so far while counted ({@link #countStreamedText}), or a whole answer's when it
+   * came without usage (only then is it read for them). What an answer without usage is estimated
+   * from.
+   */
+  public long answerChars() {
+    return answerChars;
   }
 
-  public void addStreamedChars(long chars) {
-    this.streamedChars += chars;
+  public void addAnswerChars(long chars) {
+    this.answerChars += chars;
   }
 
   /** Records who the request is from (its name and labels; never its key). */
@@ -536,20 +542,21 @@ public final class RequestContext {
   }
 
   /**
-   * The estimate a consumer's budget was charged for a stream that ended without usage (null
-   * otherwise): the request log writes its tokens, marked {@code usage_estimated}. Never {@link
-   * #usage()}, which is what the provider reported and what the token metric and the observed token
-   * mix count.
+   * The estimate an answer that came without the provider's usage was accounted with (null
+   * otherwise): the request log writes its tokens, marked {@code usage_estimated}, and its cost is
+   * in the cost metric apart as well. Never {@link #usage()}, which is what the provider reported
+   * and what the token metric and the observed token mix count.
    */
   public TokenUsage estimatedUsage() {
     return estimatedUsage;
   }
 
   /**
-   * Records the estimate charged for a stream that ended without usage and what it cost ({@code
-   * costUsd}, as charged: never more than was reserved).
+   * Records the estimate of an answer without usage and what it cost ({@code costUsd}: what its
+   * consumer was charged, never more than was reserved; the estimate's price where nothing was;
+   * null for a model without a USD price).
    */
-  public void chargedEstimate(TokenUsage estimate, double costUsd) {
+  public void chargedEstimate(TokenUsage estimate, Double costUsd) {
     this.estimatedUsage = estimate;
     this.costUsd = costUsd;
   }

@@ -3,9 +3,10 @@ package dev.switchboard.gateway.request;
 /**
  * The gateway's one estimate of a token count where it has no tokenizer: four characters per token,
  * OpenAI's rule of thumb for English text. Used to check a prompt against a context window ({@code
- * RequestNeeds}), to settle a stream that ended without usage ({@code ConsumerStage}) and to bound
- * what a provider embedder is sent ({@code EmbeddingInputLimit}). Not a tokenizer: digits and code
- * run closer to two characters per token, Chinese, Japanese and Korean about one per character.
+ * RequestNeeds}), to account an answer that came without usage ({@link #usage}: {@code
+ * ConsumerStage}, {@code AccountStage}) and to bound what a provider embedder is sent ({@code
+ * EmbeddingInputLimit}). Not a tokenizer: digits and code run closer to two characters per token,
+ * Chinese, Japanese and Korean about one per character.
  */
 public final class TokenEstimate {
 
@@ -22,6 +23,16 @@ public final class TokenEstimate {
   /** Tokens in {@code chars} characters, rounded up (a started token counts). */
   public static long roundedUp(long chars) {
     return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+  }
+
+  /**
+   * What an answer the provider reported no usage for probably used: the prompt estimated from the
+   * request body ({@code requestBytes} / {@value #CHARS_PER_TOKEN} + 1, envelope included, so
+   * rather over than under) and the output from the answer text ({@code answerChars} / {@value
+   * #CHARS_PER_TOKEN}, rounded up: what a stream relayed, or a whole answer's text).
+   */
+  public static TokenUsage usage(long requestBytes, long answerChars) {
+    return new TokenUsage(of(Math.max(0, requestBytes)) + 1, roundedUp(answerChars), 0);
   }
 
   /**
