@@ -17,7 +17,6 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
-import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -530,36 +529,9 @@ public final class Exchange {
       ctx.markRefused();
     }
     if (ctx.countsStreamedText()) {
-      ctx.addAnswerChars(streamedChars(event));
+      ctx.addAnswerChars(event.answerChars());
     }
     usage(ctx, event.usage());
-  }
-
-  /**
-   * The answer text one event adds: content, reasoning (billed as output, and a stream cut while
-   * the model reasons has relayed nothing else), refusal and tool-call names and arguments.
-   */
-  private static long streamedChars(StreamEventFacts event) {
-    long counted = event.textChars();
-    if (counted >= 0) {
-      return counted; // a passed-through event, counted by the decoder's check: no parse
-    }
-    long chars = 0;
-    if (event.textDelta() != null) {
-      chars += event.textDelta().length();
-    }
-    if (event.reasoningDelta() != null) {
-      chars += event.reasoningDelta().length();
-    }
-    if (event.refusalDelta() != null) {
-      chars += event.refusalDelta().length();
-    }
-    for (ToolCallDelta call : event.toolCallDeltas()) {
-      chars +=
-          (call.name() == null ? 0 : call.name().length())
-              + (call.arguments() == null ? 0 : call.arguments().length());
-    }
-    return chars;
   }
 
   private static void usage(RequestContext ctx, TokenUsage usage) {

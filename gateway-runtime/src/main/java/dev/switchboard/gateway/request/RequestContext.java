@@ -473,7 +473,8 @@ public final class RequestContext {
    * Asks the stream relay to count the answer text it relays, so a stream that ends without usage
    * is accounted with what it relayed: every stream relayed from an upstream (not a cached one,
    * which costs nothing). An event passed through unparsed is counted by the decoder's
-   * well-formedness check; any other's content is read from the tree the decoder built.
+   * well-formedness check, any other read by a few lookups from the tree the decoder built ({@code
+   * StreamEventFacts.answerChars}).
    */
   public void countStreamedText() {
     this.countStreamedText = true;

@@ -202,6 +202,97 @@ public final class StreamEventFacts {
   }
 
   /**
+   * The characters of answer text the event adds to the first choice: its {@link #textDelta},
+   * {@link #reasoningDelta}, {@link #refusalDelta} and tool-call names and arguments, what a stream
+   * that ends without usage is estimated from. Counted by the decoder for an event it passes
+   * through unparsed ({@link #textChars()}), read by a few lookups from the tree it parsed or built
+   * otherwise, and decoded only where neither says (content decoded already, a content array, a
+   * Responses event, arguments sent as an object).
+   */
+  public long answerChars() {
+    if (textChars >= 0) {
+      return textChars;
+    }
+    if (content == null && parsed != null && !responsesEvent) {
+      long chars = treeChars();
+      if (chars >= 0) {
+        return chars;
+      }
+    }
+    OpenAiFirstChoice first = content();
+    long chars = 0;
+    chars += first.text() == null ? 0 : first.text().length();
+    chars += first.reasoning() == null ? 0 : first.reasoning().length();
+    chars += first.refusal() == null ? 0 : first.refusal().length();
+    for (ToolCallDelta call : first.toolCalls()) {
+      chars += call.name() == null ? 0 : call.name().length();
+      chars += call.arguments() == null ? 0 : call.arguments().length();
+    }
+    return chars;
+  }
+
+  /**
+   * {@link #answerChars} read from the decoder's tree of a chat chunk, as {@link OpenAiFirstChoice}
+   * reads its first choice's delta; -1 where only decoding says (a content array, arguments sent as
+   * an object).
+   */
+  private long treeChars() {
+    if (kind != Kind.CHUNK && kind != Kind.DROP) {
+      return 0;
+    }
+    JsonNode choices = parsed.get("choices");
+    if (choices == null || !choices.isArray()) {
+      return 0;
+    }
+    int position = 0;
+    for (JsonNode choice : choices) {
+      if (!choice.isObject()) {
+        position++;
+        continue;
+      }
+      JsonNode number = choice.get("index");
+      int index = number != null && number.isIntegralNumber() ? number.intValue() : -1;
+      if (index != 0 && (index != -1 || position != 0)) {
+        position++;
+        continue;
+      }
+      JsonNode delta = choice.get("delta");
+      if (delta == null || !delta.isObject()) {
+        return 0;
+      }
+      JsonNode content = delta.get("content");
+      if (content != null && content.isArray()) {
+        return -1;
+      }
+      long chars = textLength(content) + textLength(delta.get("refusal"));
+      JsonNode reasoning = delta.get("reasoning_content");
+      chars +=
+          textLength(
+              reasoning != null && reasoning.isTextual() ? reasoning : delta.get("reasoning"));
+      JsonNode calls = delta.get("tool_calls");
+      if (calls != null && calls.isArray()) {
+        for (JsonNode call : calls) {
+          JsonNode function = call.isObject() ? call.get("function") : null;
+          if (function == null || !function.isObject()) {
+            continue;
+          }
+          JsonNode arguments = function.get("arguments");
+          if (arguments != null && arguments.isObject()) {
+            return -1;
+          }
+          chars += textLength(function.get("name")) + textLength(arguments);
+        }
+      }
+      return chars;
+    }
+    return 0;
+  }
+
+  private static long textLength(JsonNode node) {
+    return node != null && node.isTextual() ? node.textValue().length() : 0;
+  }
+
+  /**
    * The text the event adds to the first choice's answer ({@code delta.content}); null when it adds
    * none (role, finish, usage and filter-result events, other choices, tool-call fragments). May be
    * the empty string: some providers open with {@code "content":""}.

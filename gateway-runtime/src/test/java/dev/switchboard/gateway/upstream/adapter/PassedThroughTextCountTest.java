@@ -108,6 +108,66 @@ class PassedThroughTextCountTest {
     assertThat(last.textParses()).isZero();
   }
 
+  /** An Anthropic stream with thinking, text and a tool call. */
+  static final List<String> ANTHROPIC =
+      List.of(
+          "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+              + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],"
+              + "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}",
+          "{\"type\":\"content_block_start\",\"index\":0,"
+              + "\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}",
+          "{\"type\":\"content_block_delta\",\"index\":0,"
+              + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Two and two\"}}",
+          "{\"type\":\"content_block_delta\",\"index\":0,"
+              + "\"delta\":{\"type\":\"signature_delta\",\"signature\":\"sig1\"}}",
+          "{\"type\":\"content_block_stop\",\"index\":0}",
+          "{\"type\":\"content_block_start\",\"index\":1,"
+              + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+          "{\"type\":\"content_block_delta\",\"index\":1,"
+              + "\"delta\":{\"type\":\"text_delta\",\"text\":\"caf\\u00e9 is 4\"}}",
+          "{\"type\":\"content_block_stop\",\"index\":1}",
+          "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+              + "\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_weather\",\"input\":{}}}",
+          "{\"type\":\"content_block_delta\",\"index\":2,"
+              + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}",
+          "{\"type\":\"content_block_delta\",\"index\":2,"
+              + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Oslo\\\"}\"}}",
+          "{\"type\":\"content_block_stop\",\"index\":2}",
+          "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},"
+              + "\"usage\":{\"output_tokens\":9}}",
+          "{\"type\":\"message_stop\"}");
+
+  @Test
+  void anEventReadFromItsDecodersTreeCountsWhatItsDecodedContentHas() {
+    for (Operation format : List.of(Operation.MESSAGES, Operation.CHAT_COMPLETIONS)) {
+      StreamDecoder counting = new AnthropicAdapter().streamDecoder(format, false, 0);
+      StreamDecoder decoding = new AnthropicAdapter().streamDecoder(format, false, 0);
+      long total = 0;
+      for (String data : ANTHROPIC) {
+        long counted = counting.decode(data, null).answerChars();
+        assertThat(counted).as(format + " " + data).isEqualTo(decoded(decoding.decode(data, null)));
+        total += counted;
+      }
+      // "Two and two", "café is 4", get_weather and its arguments (the bridged stream adds "{}"
+      // when the block stops, as a call without input would have).
+      assertThat(total).as(format.name()).isGreaterThanOrEqualTo(11 + 9 + 11 + 15);
+    }
+    // A chunk the OpenAI decoder parsed (the first, one with a finish reason) is read the same way.
+    StreamDecoder counting = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
+    StreamDecoder decoding = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
+    for (String data :
+        List.of(
+            chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"}}]"),
+            chunk(
+                "[{\"index\":0,\"delta\":{\"content\":\" there\",\"refusal\":null},"
+                    + "\"finish_reason\":\"stop\"}]"))) {
+      StreamEventFacts event = counting.decode(data, null);
+      assertThat(event.textChars()).isEqualTo(-1); // parsed, not passed through
+      assertThat(event.answerChars()).as(data).isEqualTo(decoded(decoding.decode(data, null)));
+      assertThat(event.answerChars()).isPositive();
+    }
+  }
+
   @Test
   void malformedTextIsNotCounted() {
     assertThat(OpenAiStreamDecoder.wellFormedText("{\"choices\":[{\"delta\":{", false))
