@@ -157,8 +157,8 @@ public final class RequestLogWriter {
         json.writeFieldName(Field.TTFT_MS.json);
         json.writeNumber(Math.round(ttftMs * 10) / 10.0);
       }
-      // A stream that ended without usage has the estimate its consumer's budget was charged
-      // instead, marked usage_estimated after cost_usd.
+      // An answer that came without usage has the estimate it was accounted (and its consumer
+      // charged) with instead, marked usage_estimated after cost_usd.
       TokenUsage estimated = ctx.usage() == null ? ctx.estimatedUsage() : null;
       TokenUsage usage = estimated == null ? ctx.usage() : estimated;
       if (usage != null) {
