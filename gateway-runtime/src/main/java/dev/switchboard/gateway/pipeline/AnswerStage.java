@@ -58,7 +58,7 @@ public final class AnswerStage implements Stage {
       ctx.loggedBodies(null, reply.body().toString());
     }
     if (counted && !offLoop) {
-      ctx.addAnswerChars(AnswerText.chars(reply.body().getBytes(), reply.format()));
+      ctx.addAnswerChars(AnswerText.chars(reply.bodyBytes(), reply.format()));
     }
     if (ctx.clientGone()) {
       exchange.finish(499, "cancelled", "client_cancelled");
@@ -76,7 +76,7 @@ public final class AnswerStage implements Stage {
                 ctx.loggedBodies(null, reply.body().toString());
               }
               if (counted) {
-                ctx.addAnswerChars(AnswerText.chars(reply.body().getBytes(), reply.format()));
+                ctx.addAnswerChars(AnswerText.chars(reply.bodyBytes(), reply.format()));
               }
               return exchange.frontDoor().encodeReply(reply, exchange.body(), ctx);
             })
