@@ -69,7 +69,8 @@ public final class BenchMain {
           --in-flight N               requests in flight against the 1 s upstream (default 1000)
           --changes N                 ModelRoute changes timed (default 20)
           --gateway-jvm-opts "..."    gateway JVM options (default: the chart's pod,
-                                      -XX:MaxRAM=768m -XX:MaxRAMPercentage=75 -XX:+UseG1GC)
+                                      -XX:MaxRAM=768m -XX:MaxRAMPercentage=60
+                                      -XX:MaxDirectMemorySize=128m -XX:+UseG1GC)
         """;
   }
 }

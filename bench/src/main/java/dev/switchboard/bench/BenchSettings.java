@@ -80,12 +80,17 @@ public record BenchSettings(
 
   /**
    * The gateway chart's default pod: {@code limits.memory: 768Mi} and {@code
-   * -XX:MaxRAMPercentage=75 -XX:+UseG1GC}. {@code MaxRAM} makes the JVM size its heap as it would
-   * inside that container rather than for this whole machine (it does not change the collector the
-   * ergonomics pick, which is why the chart names G1).
+   * -XX:MaxRAMPercentage=60 -XX:MaxDirectMemorySize=128m -XX:+UseG1GC} (75 % and no direct-memory
+   * bound until 2026-12-07). {@code MaxRAM} makes the JVM size its heap as it would inside that
+   * container rather than for this whole machine (it does not change the collector the ergonomics
+   * pick, which is why the chart names G1).
    */
   public static final List<String> CHART_POD_JVM =
-      List.of("-XX:MaxRAM=768m", "-XX:MaxRAMPercentage=75", "-XX:+UseG1GC");
+      List.of(
+          "-XX:MaxRAM=768m",
+          "-XX:MaxRAMPercentage=60",
+          "-XX:MaxDirectMemorySize=128m",
+          "-XX:+UseG1GC");
 
   public static BenchSettings defaults() {
     return new BenchSettings(
