@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * {@code switchboard_model_version_changes_total{target}} and replaces the target's {@code
  * switchboard_model_version_change{target,from_version,to_version,from_fingerprint,to_fingerprint}}
  * gauge (value: the change's time, epoch seconds), which the operator scrapes into the route's
- * {@code ModelVersionChanged} condition. {@code switchboard_model_version_info{target,
+ * {@code ModelVersionChanged} condition. {@code switchboard_model_version{target,
  * model_version,fingerprint}} is 1 for what each target answers with now.
  *
  * <p>An answer without a version or fingerprint (an empty Azure first event, a provider that sends
@@ -250,7 +250,7 @@ public final class ModelVersionTracker {
     }
     infoGauges.put(
         target,
-        Gauge.builder("switchboard_model_version_info", () -> 1)
+        Gauge.builder("switchboard_model_version", () -> 1)
             .description("The model version and system fingerprint a target answers with now")
             .tag("target", target)
             .tag("model_version", version)

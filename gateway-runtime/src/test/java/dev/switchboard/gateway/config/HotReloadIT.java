@@ -178,7 +178,7 @@ class HotReloadIT {
             l ->
                 l.startsWith("gen_ai_client_operation_duration_seconds_count")
                     || l.startsWith("switchboard_upstream_attempts_total")
-                    || l.startsWith("switchboard_model_version_info"))
+                    || l.startsWith("switchboard_model_version{"))
         .filter(l -> l.contains(provider))
         .toList();
   }

@@ -28,7 +28,7 @@ class ModelVersionTrackerTest {
     assertThat(tracker.current("p/m").orElseThrow().fingerprint()).isEqualTo("fp_a");
     assertThat(
             registry
-                .find("switchboard_model_version_info")
+                .find("switchboard_model_version")
                 .tag("target", "p/m")
                 .tag("model_version", "gpt-4o-2024-08-06")
                 .tag("fingerprint", "fp_a")
@@ -57,7 +57,7 @@ class ModelVersionTrackerTest {
     assertThat(gauge).isNotNull();
     assertThat(gauge.value()).isEqualTo(1_700_000_060.0);
     // Only the current info series is kept.
-    assertThat(registry.find("switchboard_model_version_info").tag("target", "p/m").gauges())
+    assertThat(registry.find("switchboard_model_version").tag("target", "p/m").gauges())
         .hasSize(1);
   }
 
@@ -149,10 +149,10 @@ class ModelVersionTrackerTest {
     for (int i = 0; i < 50; i++) {
       tracker.observe("p/m", "flap-" + i, "fp_" + i);
       // What a scrape after each answer sees: every value becomes a series in Prometheus.
-      versions.addAll(labels("switchboard_model_version_info", "p/m", "model_version"));
+      versions.addAll(labels("switchboard_model_version", "p/m", "model_version"));
       versions.addAll(labels("switchboard_model_version_change", "p/m", "from_version"));
       versions.addAll(labels("switchboard_model_version_change", "p/m", "to_version"));
-      fingerprints.addAll(labels("switchboard_model_version_info", "p/m", "fingerprint"));
+      fingerprints.addAll(labels("switchboard_model_version", "p/m", "fingerprint"));
       fingerprints.addAll(labels("switchboard_model_version_change", "p/m", "to_fingerprint"));
     }
 
@@ -163,7 +163,7 @@ class ModelVersionTrackerTest {
     expected.add(ModelVersionTracker.OTHER);
     assertThat(versions).isEqualTo(expected);
     assertThat(fingerprints).hasSize(ModelVersionTracker.MAX_LABEL_VALUES + 1).contains("other");
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("other");
     assertThat(registry.find("switchboard_model_version_change").gauges()).hasSize(1);
     // The real values stay where they are no label: change detection and what is served now.
@@ -178,7 +178,7 @@ class ModelVersionTrackerTest {
         .satisfies(g -> assertThat(g.value()).isEqualTo(1_700_000_060.0));
     // A version labelled before stays its own label.
     tracker.observe("p/m", "flap-3", "fp_3");
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("flap-3");
     assertThat(labels("switchboard_model_version_change", "p/m", "from_version"))
         .containsExactly("other");
@@ -194,16 +194,16 @@ class ModelVersionTrackerTest {
     for (int i = 0; i < 20; i++) {
       tracker.observe("p/m", "flap-" + i, null);
     }
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("other");
     clock.advance(ModelVersionTracker.LABEL_HOLD_MS - 1);
     tracker.observe("p/m", "gpt-next", null);
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("other");
 
     clock.advance(1);
     tracker.observe("p/m", "gpt-next-2", null);
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("gpt-next-2");
     // Still at most eight new label values in this hour, in every series: gpt-next (labelled as
     // the from_version of the change to gpt-next-2, before this loop), gpt-next-2 and six more,
@@ -211,7 +211,7 @@ class ModelVersionTrackerTest {
     java.util.Set<String> seenLabels = new java.util.TreeSet<>();
     for (int i = 100; i < 120; i++) {
       tracker.observe("p/m", "flap-" + i, null);
-      seenLabels.addAll(labels("switchboard_model_version_info", "p/m", "model_version"));
+      seenLabels.addAll(labels("switchboard_model_version", "p/m", "model_version"));
       seenLabels.addAll(labels("switchboard_model_version_change", "p/m", "from_version"));
       seenLabels.addAll(labels("switchboard_model_version_change", "p/m", "to_version"));
     }
@@ -219,7 +219,7 @@ class ModelVersionTrackerTest {
     assertThat(seenLabels)
         .containsExactlyInAnyOrder(
             "gpt-next-2", "flap-100", "flap-101", "flap-102", "flap-103", "flap-104", "flap-105");
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("other");
   }
 
@@ -230,9 +230,9 @@ class ModelVersionTrackerTest {
       tracker.observe("p/m", "flap-" + i, null);
     }
     tracker.observe("p/other", "steady", null);
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("other");
-    assertThat(labels("switchboard_model_version_info", "p/other", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/other", "model_version"))
         .containsExactly("steady");
 
     var onlyOther =
@@ -247,7 +247,7 @@ class ModelVersionTrackerTest {
     tracker.retainOnly(onlyOther);
     // Back in a table: its first values are its own labels again.
     tracker.observe("p/m", "flap-30", null);
-    assertThat(labels("switchboard_model_version_info", "p/m", "model_version"))
+    assertThat(labels("switchboard_model_version", "p/m", "model_version"))
         .containsExactly("flap-30");
   }
 }
