@@ -78,6 +78,18 @@ public final class DriftChecker {
   /** Longest wait between attempts that reached no target. */
   public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(15);
 
+  /**
+   * The attempt (counted in a row, as {@code failedAttempts}) from which a route not published yet
+   * is no longer waited for: the fifth, at least 1 + 2 + 4 + 8 = 15 minutes after the first (less
+   * only when schedule times come sooner). A route's status is written within seconds of its spec;
+   * one still not written by then (the reconciler cannot write it, or never finishes) would
+   * otherwise keep the whole policy's drift check from ever running.
+   */
+  public static final int PENDING_ATTEMPTS = 5;
+
+  /** Warning event of a run that went on without routes whose status was never written. */
+  public static final String ROUTE_SKIPPED = "DriftRouteSkipped";
+
   private static final Logger LOG = LoggerFactory.getLogger(DriftChecker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -294,7 +306,11 @@ public final class DriftChecker {
       return new Attempt(status, true, null);
     }
     Planned planned = plan(namespace, name);
-    if (!planned.pending().isEmpty()) {
+    List<String> skipped = List.of();
+    if (!planned.pending().isEmpty() && failuresBefore + 1 >= PENDING_ATTEMPTS) {
+      // Waited long enough: the run goes on without them, and says so (status and an event).
+      skipped = planned.pendingWhy();
+    } else if (!planned.pending().isEmpty()) {
       // The operator has not published these routes' current spec yet (just applied, at install):
       // they will serve in seconds, and a run without them would take their baselines a night late.
       return new Attempt(
@@ -303,7 +319,9 @@ public final class DriftChecker {
           "route "
               + String.join(", ", planned.pending())
               + " is not in the published routing table yet (its current spec is not reconciled);"
-              + " not a run, nothing was sent");
+              + " not a run, nothing was sent (waited for until attempt "
+              + PENDING_ATTEMPTS
+              + ", then skipped)");
     }
     List<DriftRunner.Subject> subjects = planned.subjects();
     ConfigMap stored =
@@ -355,7 +373,7 @@ public final class DriftChecker {
     status.setMessage(
         planned.routes() == 0
             ? "no ModelRoute uses this policy; nothing was checked"
-            : message(outcome.message(), planned.notServed()));
+            : message(outcome.message(), planned.notServed(), skipped));
     metrics.run(namespace, name, outcome.results(), orDefault(check.getSamples(), 3));
     if (failuresBefore > 0) {
       events.record(
@@ -373,6 +391,13 @@ public final class DriftChecker {
     if (!drifted.isEmpty()) {
       events.record(policy, EventRecorder.WARNING, "Drifted", String.join("; ", drifted));
     }
+    if (!skipped.isEmpty()) {
+      events.record(
+          policy,
+          EventRecorder.WARNING,
+          ROUTE_SKIPPED,
+          skippedText(skipped) + " (after " + (failuresBefore + 1) + " attempts)");
+    }
     LOG.info(
         "drift check {}/{}: {} targets, {} requests, {} drifted",
         namespace,
@@ -387,17 +412,32 @@ public final class DriftChecker {
    * A run's message: the budget's note, then the routes not served (not asked, and no failure of
    * theirs: their own Ready condition says why).
    */
-  private static String message(String budget, List<String> notServed) {
-    if (notServed.isEmpty()) {
-      return budget;
+  private static String message(String budget, List<String> notServed, List<String> skipped) {
+    List<String> parts = new ArrayList<>();
+    if (budget != null) {
+      parts.add(budget);
     }
-    String unserved =
-        Conditions.summary(
-            notServed,
-            ", ",
-            " not in the published routing table (not served, see the route's Ready condition):"
-                + " not checked");
-    return budget == null ? unserved : budget + "; " + unserved;
+    if (!notServed.isEmpty()) {
+      parts.add(
+          Conditions.summary(
+              notServed,
+              ", ",
+              " not in the published routing table (not served, see the route's Ready"
+                  + " condition): not checked"));
+    }
+    if (!skipped.isEmpty()) {
+      parts.add(skippedText(skipped));
+    }
+    return parts.isEmpty() ? null : String.join("; ", parts);
+  }
+
+  /** What a run that went on without routes whose status was never written says of them. */
+  private static String skippedText(List<String> skipped) {
+    return Conditions.summary(
+        skipped,
+        ", ",
+        " not in the published routing table and no status written for the current spec:"
+            + " skipped, not checked in this run (see the route's status and the operator's log)");
   }
 
   /** What an attempt that found no gateway replica says. */
@@ -434,14 +474,17 @@ public final class DriftChecker {
    *     their current spec, says they are not ready (e.g. an invalid spec never published): not
    *     asked, named, no failure of the attempt's
    * @param pending routes using the policy that the table does not hold and whose current spec the
-   *     operator has not reconciled yet: they are about to be published
+   *     operator has not reconciled yet: they are about to be published (waited for, at most
+   *     {@link #PENDING_ATTEMPTS} attempts)
+   * @param pendingWhy the same routes, each with what its status says (named when skipped)
    */
   private record Planned(
       List<DriftRunner.Subject> subjects,
       String configVersion,
       int routes,
       List<String> notServed,
-      List<String> pending) {}
+      List<String> pending,
+      List<String> pendingWhy) {}
 
   /**
    * Every target that serves a route of the namespace using {@code policy}, each once per route, in
@@ -458,6 +501,7 @@ public final class DriftChecker {
     List<DriftRunner.Subject> subjects = new ArrayList<>();
     List<String> notServed = new ArrayList<>();
     List<String> pending = new ArrayList<>();
+    List<String> pendingWhy = new ArrayList<>();
     int using = 0;
     List<ModelRoute> routes =
         new ArrayList<>(
@@ -469,6 +513,11 @@ public final class DriftChecker {
           || !policy.equals(route.getSpec().getPolicyRef().getName())) {
         continue;
       }
+      if (route.getMetadata().getDeletionTimestamp() != null) {
+        // Marked for deletion (a finalizer holds it): deleted as far as serving goes, and its
+        // status is not written again, so it is neither asked nor waited for.
+        continue;
+      }
       using++;
       String name = route.getMetadata().getName();
       RoutingTable.Route entry = byName.get(name);
@@ -478,6 +527,7 @@ public final class DriftChecker {
           notServed.add(name + " (" + refused.get() + ")");
         } else {
           pending.add(name);
+          pendingWhy.add(name + " (" + unwritten(route) + ")");
         }
         continue;
       }
@@ -488,7 +538,20 @@ public final class DriftChecker {
       }
     }
     return new Planned(
-        subjects, table.map(RoutingTable::configVersion).orElse(null), using, notServed, pending);
+        subjects,
+        table.map(RoutingTable::configVersion).orElse(null),
+        using,
+        notServed,
+        pending,
+        pendingWhy);
+  }
+
+  /** What a route's status says of a spec it does not speak of yet. */
+  private static String unwritten(ModelRoute route) {
+    Long observed = route.getStatus() == null ? null : route.getStatus().getObservedGeneration();
+    return (observed == null ? "no status" : "status for generation " + observed)
+        + ", spec generation "
+        + route.getMetadata().getGeneration();
   }
 
   /**

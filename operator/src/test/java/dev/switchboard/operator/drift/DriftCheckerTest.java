@@ -1021,6 +1021,110 @@ class DriftCheckerTest {
             org.assertj.core.groups.Tuple.tuple("late", "qwen/qwen-max"));
   }
 
+  /**
+   * A route whose status is never written for its spec (the reconciler cannot write it, or never
+   * finishes) is waited for a bounded time only: from the fifth attempt in a row, at least 15
+   * minutes after the first, the run goes on without it — the other routes' baselines taken, the
+   * skipped route named in status and in a Warning event — and the next night's run completes too.
+   * It used to keep the policy's drift check from ever running, retried every 15 minutes for good.
+   */
+  @Test
+  void aRouteWhoseStatusIsNeverWrittenIsWaitedForABoundedTimeThenSkippedAndSaid() {
+    RoutingPolicy policy = setUp("unwritten", 2);
+    ModelRoute stuck = new ModelRoute();
+    stuck.setMetadata(
+        new ObjectMetaBuilder().withName("stuck").withNamespace("unwritten").build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("nightly"));
+    spec.setTargets(List.of(target("qwen", "qwen-max")));
+    stuck.setSpec(spec);
+    client.resource(stuck).create();
+    DriftChecker checker = checker();
+
+    // Attempts 1 to 4: waiting for the route, retried after 1, 2, 4 and 8 minutes.
+    for (int attempt = 1; attempt < DriftChecker.PENDING_ATTEMPTS; attempt++) {
+      DriftChecker.Outcome waiting = reconcile(checker, policy);
+      assertThat(provider.requests.get()).isZero();
+      assertThat(waiting.status().getFailedAttempts()).isEqualTo(attempt);
+      assertThat(waiting.drifted().reason()).isEqualTo(DriftChecker.UNREACHABLE);
+      clock.advance(Duration.between(clock.instant(), Instant.parse(waiting.status().getRetryAt())));
+    }
+    assertThat(clock.instant()).isEqualTo(Instant.parse("2026-01-10T12:15:00Z"));
+
+    DriftChecker.Outcome run = reconcile(checker, policy);
+
+    assertThat(run.status().getFailedAttempts()).isNull();
+    assertThat(run.status().getRetryAt()).isNull();
+    assertThat(run.status().getLastRun()).isEqualTo("2026-01-10T12:15:00Z");
+    assertThat(run.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(run.status().getResults())
+        .extracting(DriftResult::getRoute)
+        .containsOnly("compliance");
+    assertThat(provider.asked).doesNotContain("qwen/qwen-max");
+    assertThat(run.status().getMessage())
+        .contains("stuck (no status, spec generation 1)", "skipped, not checked in this run");
+    assertThat(events("unwritten", DriftChecker.ROUTE_SKIPPED))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("stuck", "after 5 attempts");
+            });
+
+    // The next night runs: the route is waited for again (it may have been fixed), bounded again.
+    clock.advance(Duration.between(clock.instant(), Instant.parse("2026-01-11T02:00:00Z")));
+    DriftChecker.Outcome night = reconcile(checker, policy);
+    for (int attempt = 1; night.status().getFailedAttempts() != null; attempt++) {
+      assertThat(attempt).isLessThan(DriftChecker.PENDING_ATTEMPTS);
+      clock.advance(Duration.between(clock.instant(), Instant.parse(night.status().getRetryAt())));
+      night = reconcile(checker, policy);
+    }
+    assertThat(night.status().getLastScheduled()).isEqualTo("2026-01-11T02:00:00Z");
+    assertThat(night.drifted().reason()).isEqualTo("NoDrift");
+    assertThat(night.status().getResults())
+        .allSatisfy(r -> assertThat(r.getReason()).isEqualTo("matches the baseline"));
+  }
+
+  /**
+   * A route marked for deletion (a finalizer holds it) is deleted as far as serving goes and its
+   * status is not written again: it is neither asked nor waited for.
+   */
+  @Test
+  void aRouteMarkedForDeletionIsNotWaitedFor() {
+    RoutingPolicy policy = setUp("terminating", 2);
+    ModelRoute leaving = new ModelRoute();
+    leaving.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("leaving")
+            .withNamespace("terminating")
+            .withFinalizers("example.com/hold")
+            .build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("nightly"));
+    spec.setTargets(List.of(target("qwen", "qwen-max")));
+    leaving.setSpec(spec);
+    client.resource(leaving).create();
+    client.resources(ModelRoute.class).inNamespace("terminating").withName("leaving").delete();
+    await(
+        () ->
+            client
+                    .resources(ModelRoute.class)
+                    .inNamespace("terminating")
+                    .withName("leaving")
+                    .get()
+                    .getMetadata()
+                    .getDeletionTimestamp()
+                != null);
+
+    DriftChecker.Outcome run = reconcile(checker(), policy);
+
+    assertThat(run.status().getFailedAttempts()).isNull();
+    assertThat(run.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(run.status().getResults())
+        .extracting(DriftResult::getRoute)
+        .containsOnly("compliance");
+  }
+
   @Test
   void aDriftFoundBeforeAnOutageStaysTrueWhileNothingAnswers() {
     RoutingPolicy policy = setUp("drift-outage", 20);
