@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only routes in the published table are asked: one whose spec the operator found not servable
  * (never published) is named in {@code status.drift.message} and neither asked nor a failure; one
- * not reconciled yet makes the attempt wait for it. An attempt in which no target answered (gateway
+ * not reconciled yet makes the attempt wait for it, for at most {@link #PENDING_ATTEMPTS} attempts
+ * (then it is skipped, named and a Warning event); one marked for deletion is ignored. An attempt in which no target answered (gateway
  * unreachable, every request an error), in which any request found no gateway replica to take it
  * ({@link DriftClient.NoGatewayException}: the instrument missing or not ready, not a target
  * failing — e.g. the gateway came up between two targets, or a replica answered 404 for a route of
