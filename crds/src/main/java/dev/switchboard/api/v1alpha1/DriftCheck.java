@@ -33,7 +33,7 @@ public class DriftCheck {
   private LocalObjectRef promptsConfigMapRef;
 
   @JsonPropertyDescription(
-      "Answers per prompt and target; the agreement rate is how often all of them are equal.")
+      "Answers per prompt and target; the agreement rate is how often all of them are equal. 1 compares one answer with the baseline but cannot tell a target whose answers vary on their own (reproducible, agreement) from one that drifted: use 2 or more (default 3).")
   @Default("3")
   @Min(1)
   @Max(10)

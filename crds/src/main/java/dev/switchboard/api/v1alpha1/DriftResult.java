@@ -34,7 +34,8 @@ public class DriftResult {
       "Mean per-prompt normalised Levenshtein distance to the baseline answer.")
   private Double meanDistance;
 
-  @JsonPropertyDescription("Share of prompts whose samples were all equal.")
+  @JsonPropertyDescription(
+      "Share of prompts whose samples were all equal, among the prompts answered at least twice; absent when none was (samples: 1): not measured.")
   private Double agreement;
 
   @JsonPropertyDescription("Prompts compared in this run.")

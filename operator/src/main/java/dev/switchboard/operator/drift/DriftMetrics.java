@@ -163,7 +163,8 @@ public final class DriftMetrics {
                       fresh,
                       x -> {
                         Double agreement = x.get().result().getAgreement();
-                        // Null: nothing answered yet, so no agreement was measured either.
+                        // Null: nothing answered yet, or no prompt answered twice (samples: 1),
+                        // so no agreement was measured.
                         return agreement == null ? Double.NaN : agreement;
                       })
                   .description("Share of prompts whose samples were all equal")

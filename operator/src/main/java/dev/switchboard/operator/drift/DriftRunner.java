@@ -208,7 +208,11 @@ public final class DriftRunner {
             .filter(l -> !l.isEmpty())
             .map(l -> l.stream().map(a -> AnswerDistance.cut(a.text())).toList())
             .toList();
-    r.setAgreement(AnswerDistance.agreement(samples));
+    // Agreement is measured on prompts answered at least twice: a single answer agrees with nothing
+    // (samples: 1, or all but one sample failed), and counting it as agreeing claimed a perfect
+    // agreement rate that no comparison had shown. None such: not measured (null).
+    List<List<String>> repeated = samples.stream().filter(l -> l.size() >= 2).toList();
+    r.setAgreement(repeated.isEmpty() ? null : AnswerDistance.agreement(repeated));
     r.setPrompts(samples.size());
     // The target's own samples of one run that differ beyond the drift threshold: its answers vary
     // on their own (no seed honoured, sampling even at temperature 0), so a distance to the

@@ -70,6 +70,49 @@ class DriftRunnerTest {
     assertThat(alarms).isZero();
   }
 
+  /**
+   * With {@code samples: 1} the answer is still compared with the baseline (a changed answer is
+   * drift), but no prompt was answered twice: agreement and reproducibility are not measured and
+   * not claimed (the agreement used to read 1.0, as if every prompt's samples had agreed), and a
+   * target whose answers vary on their own cannot be told from one that drifted.
+   */
+  @Test
+  void withOneSampleAChangeIsStillDriftButNoAgreementIsClaimed() throws Exception {
+    Map<String, String> prompts = prompts(10);
+    DriftRunner.Outcome first = runner.run(oneSample(Map.of(), prompts));
+    assertThat(first.results()).allSatisfy(r -> assertThat(r.getAgreement()).isNull());
+
+    provider.noisyTargets.add("azure/gpt-4o");
+    provider.changedPrompts.add(prompts.get("p03"));
+    DriftRunner.Outcome o = runner.run(oneSample(first.baselines(), prompts));
+
+    assertThat(result(o, "openai/gpt-4o").getDrifted()).isTrue();
+    assertThat(result(o, "openai/gpt-4o").getReason()).contains("p03");
+    assertThat(o.results())
+        .allSatisfy(
+            r -> {
+              assertThat(r.getAgreement()).isNull();
+              assertThat(r.getReproducible()).isNull();
+            });
+    // Noise reads as drift: one sample cannot show that the target varies on its own.
+    assertThat(result(o, "azure/gpt-4o").getDrifted()).isTrue();
+  }
+
+  DriftRunner.Plan oneSample(Map<String, Baseline> baselines, Map<String, String> prompts) {
+    return new DriftRunner.Plan(
+        "ns",
+        "sha256:t1",
+        SUBJECTS,
+        prompts,
+        1,
+        10_000,
+        4,
+        0.15,
+        baselines,
+        false,
+        "2026-01-01T03:00:00Z");
+  }
+
   @Test
   void aFivePercentAnswerChangeIsCaughtInOneRun() throws Exception {
     Map<String, String> prompts = prompts(20);
