@@ -40,14 +40,14 @@ import org.slf4j.LoggerFactory;
  * <p>Only routes in the published table are asked: one whose spec the operator found not servable
  * (never published) is named in {@code status.drift.message} and neither asked nor a failure; one
  * not reconciled yet makes the attempt wait for it, for at most {@link #PENDING_ATTEMPTS} attempts
- * (then it is skipped, named and a Warning event); one marked for deletion is ignored. An attempt in which no target answered (gateway
- * unreachable, every request an error), in which any request found no gateway replica to take it
- * ({@link DriftClient.NoGatewayException}: the instrument missing or not ready, not a target
- * failing — e.g. the gateway came up between two targets, or a replica answered 404 for a route of
- * the published table it has not loaded yet), or that waits for a route to be published, is not a
- * run: it takes and compares no baseline, does not count as the schedule time's run, and is retried
- * after {@link #retryDelay} (1, 2, 4 … minutes, at most {@link #MAX_RETRY_DELAY}, never after the
- * next schedule time), the retry time kept in status.
+ * (then it is skipped, named and a Warning event); one marked for deletion is ignored. An attempt
+ * in which no target answered (gateway unreachable, every request an error), in which any request
+ * found no gateway replica to take it ({@link DriftClient.NoGatewayException}: the instrument
+ * missing or not ready, not a target failing — e.g. the gateway came up between two targets, or a
+ * replica answered 404 for a route of the published table it has not loaded yet), or that waits for
+ * a route to be published, is not a run: it takes and compares no baseline, does not count as the
+ * schedule time's run, and is retried after {@link #retryDelay} (1, 2, 4 … minutes, at most {@link
+ * #MAX_RETRY_DELAY}, never after the next schedule time), the retry time kept in status.
  */
 public final class DriftChecker {
 
@@ -475,8 +475,8 @@ public final class DriftChecker {
    *     their current spec, says they are not ready (e.g. an invalid spec never published): not
    *     asked, named, no failure of the attempt's
    * @param pending routes using the policy that the table does not hold and whose current spec the
-   *     operator has not reconciled yet: they are about to be published (waited for, at most
-   *     {@link #PENDING_ATTEMPTS} attempts)
+   *     operator has not reconciled yet: they are about to be published (waited for, at most {@link
+   *     #PENDING_ATTEMPTS} attempts)
    * @param pendingWhy the same routes, each with what its status says (named when skipped)
    */
   private record Planned(

@@ -1032,8 +1032,7 @@ class DriftCheckerTest {
   void aRouteWhoseStatusIsNeverWrittenIsWaitedForABoundedTimeThenSkippedAndSaid() {
     RoutingPolicy policy = setUp("unwritten", 2);
     ModelRoute stuck = new ModelRoute();
-    stuck.setMetadata(
-        new ObjectMetaBuilder().withName("stuck").withNamespace("unwritten").build());
+    stuck.setMetadata(new ObjectMetaBuilder().withName("stuck").withNamespace("unwritten").build());
     ModelRouteSpec spec = new ModelRouteSpec();
     spec.setPolicyRef(ref("nightly"));
     spec.setTargets(List.of(target("qwen", "qwen-max")));
@@ -1047,7 +1046,8 @@ class DriftCheckerTest {
       assertThat(provider.requests.get()).isZero();
       assertThat(waiting.status().getFailedAttempts()).isEqualTo(attempt);
       assertThat(waiting.drifted().reason()).isEqualTo(DriftChecker.UNREACHABLE);
-      clock.advance(Duration.between(clock.instant(), Instant.parse(waiting.status().getRetryAt())));
+      clock.advance(
+          Duration.between(clock.instant(), Instant.parse(waiting.status().getRetryAt())));
     }
     assertThat(clock.instant()).isEqualTo(Instant.parse("2026-01-10T12:15:00Z"));
 

@@ -1,6 +1,5 @@
 package dev.switchboard.operator.evaluation;
 
-import static dev.switchboard.operator.evaluation.EvaluationAutomaticReplacedTest.NS;
 import static dev.switchboard.operator.evaluation.EvaluationAutomaticReplacedTest.START;
 import static dev.switchboard.operator.evaluation.EvaluationAutomaticReplacedTest.at;
 import static dev.switchboard.operator.evaluation.EvaluationAutomaticReplacedTest.data;
@@ -18,9 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * An automatic evaluation whose first status write was lost (the operator stopped between starting
  * it and recording it on the route) is not started twice: its id comes from the retiring target and
- * its successor, and its saved state keeps the window, so a restarted operator that finds no
- * {@code status.evaluation} continues the same run — same id, same start and end — with one state
- * key and no second runbook entry.
+ * its successor, and its saved state keeps the window, so a restarted operator that finds no {@code
+ * status.evaluation} continues the same run — same id, same start and end — with one state key and
+ * no second runbook entry.
  */
 class EvaluationAutomaticStatusLostTest {
 
@@ -37,8 +36,7 @@ class EvaluationAutomaticStatusLostTest {
       // The status write is lost: the route still has no status.evaluation.
 
       EvaluationStatus again =
-          new EvaluationTracker(
-                  api.client(), ns -> List.of(), at(START.plus(Duration.ofHours(3))))
+          new EvaluationTracker(api.client(), ns -> List.of(), at(START.plus(Duration.ofHours(3))))
               .track(route, view(route))
               .orElseThrow()
               .status();
