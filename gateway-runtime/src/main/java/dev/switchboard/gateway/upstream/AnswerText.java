@@ -13,7 +13,8 @@ import java.io.IOException;
  * output} items, an Anthropic Message's {@code content} blocks (a {@code tool_use} block's {@code
  * input} by its keys and string values). Ids, types, roles, signatures and encrypted reasoning are
  * not answer text; a chat message's {@code thinking_blocks} repeat its {@code reasoning_content}
- * and are left out. Read only for an answer without usage: one pass of a streaming parser, no tree.
+ * and are left out, and its {@code reasoning} counts only without a {@code reasoning_content}, as
+ * in a stream's deltas. Read only for an answer without usage: one pass of a streaming parser, no tree.
  */
 public final class AnswerText {
 
@@ -42,7 +43,7 @@ public final class AnswerText {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (answer.equals(name) && value == JsonToken.START_ARRAY) {
-          chars += format == Operation.CHAT_COMPLETIONS ? firstMessage(p) : text(p);
+          chars += format == Operation.CHAT_COMPLETIONS ? firstMessage(p) : text(p, false);
         } else {
           p.skipChildren();
         }
@@ -62,7 +63,7 @@ public final class AnswerText {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if ("message".equals(name) && value == JsonToken.START_OBJECT) {
-          chars += text(p);
+          chars += text(p, true);
         } else {
           p.skipChildren();
         }
@@ -78,15 +79,19 @@ public final class AnswerText {
 
   /**
    * The answer text inside the object or array the parser is at the start of, which it leaves at
-   * its end: the string values of the text fields, at any depth.
+   * its end: the string values of the text fields, at any depth. In a chat {@code message} its
+   * reasoning is counted once, as a stream's is: {@code reasoning_content}, else {@code reasoning}
+   * (some vLLM versions send both, with the same text).
    */
-  private static long text(JsonParser p) throws IOException {
+  private static long text(JsonParser p, boolean chatMessage) throws IOException {
     long chars = 0;
+    long reasoningContent = -1;
+    long reasoning = -1;
     int depth = 1;
     while (depth > 0) {
       JsonToken token = p.nextToken();
       if (token == null) {
-        return chars;
+        break;
       }
       switch (token) {
         case START_OBJECT, START_ARRAY -> {
@@ -101,14 +106,19 @@ public final class AnswerText {
         }
         case END_OBJECT, END_ARRAY -> depth--;
         case VALUE_STRING -> {
-          if (isText(p.currentName())) {
+          String name = p.currentName();
+          if (chatMessage && depth == 1 && "reasoning_content".equals(name)) {
+            reasoningContent = Math.max(0, reasoningContent) + p.getTextLength();
+          } else if (chatMessage && depth == 1 && "reasoning".equals(name)) {
+            reasoning = Math.max(0, reasoning) + p.getTextLength();
+          } else if (isText(name)) {
             chars += p.getTextLength();
           }
         }
         default -> {}
       }
     }
-    return chars;
+    return chars + (reasoningContent >= 0 ? reasoningContent : Math.max(0, reasoning));
   }
 
   /** Keys and string values of the object the parser is at the start of (a tool call's input). */
