@@ -243,11 +243,57 @@ public class MessagesFrontDoor implements FrontDoor {
   /** Anthropic's status for an overloaded API. */
   static final int OVERLOADED = 529;
 
-  /** {@code {"type":"error","error":{"type","message"}}} for a gateway error. */
+  /**
+   * {@code {"type":"error","error":{"type","message"}}} for a gateway error. Azure's {@code
+   * innererror} (a content filter's verdict per category) has no place in Anthropic's error, so the
+   * filter and the categories it refused are named at the end of the message, which every client
+   * shows, and the {@code innererror} is kept whole beside {@code type} and {@code message}, as on
+   * the chat door: Anthropic's SDKs keep an error's body as parsed JSON ({@code APIError.error} in
+   * TypeScript, {@code body} in Python) and ignore fields they do not know.
+   */
   public static ObjectNode errorJson(OpenAiError error) {
     ObjectNode root = JSON.createObjectNode().put("type", "error");
-    root.putObject("error").put("type", errorType(error)).put("message", error.message());
+    ObjectNode body =
+        root.putObject("error")
+            .put("type", errorType(error))
+            .put("message", withFilterVerdict(error.message(), error.innerError()));
+    if (error.innerError() != null) {
+      body.set("innererror", error.innerError());
+    }
     return root;
+  }
+
+  /**
+   * The message, ending in {@code [Azure content filter: jailbreak (detected), hate (severity
+   * high)]} when {@code innerError} holds a content filter's {@code content_filter_result}: the
+   * categories it filtered, with their severity (or that it detected one, for the filters that
+   * detect rather than grade), so a client that reads only the message learns what refused.
+   */
+  static String withFilterVerdict(String message, JsonNode innerError) {
+    JsonNode result = innerError == null ? null : innerError.get("content_filter_result");
+    if (result == null || !result.isObject()) {
+      return message;
+    }
+    StringBuilder refused = new StringBuilder();
+    result
+        .fields()
+        .forEachRemaining(
+            category -> {
+              JsonNode verdict = category.getValue();
+              if (!verdict.path("filtered").asBoolean(false)) {
+                return;
+              }
+              refused.append(refused.length() == 0 ? "" : ", ").append(category.getKey());
+              JsonNode severity = verdict.get("severity");
+              if (severity != null && severity.isTextual()) {
+                refused.append(" (severity ").append(severity.asText()).append(')');
+              } else if (verdict.path("detected").asBoolean(false)) {
+                refused.append(" (detected)");
+              }
+            });
+    String verdict =
+        refused.length() == 0 ? "[Azure content filter]" : "[Azure content filter: " + refused + "]";
+    return message == null || message.isEmpty() ? verdict : message + " " + verdict;
   }
 
   /**

@@ -70,6 +70,7 @@ class AzureOpenAiIT {
             route("on-preview", List.of(), target("preview", "contoso-gpt4o", 0)),
             route("embed-on-v1", List.of(), target("v1", "contoso-embed", 0)),
             route("filtered", List.of(), target("dated", "filtered-deployment", 0)),
+            route("filtered-messages", List.of(), target("dated", "filtered-for-messages", 0)),
             route(
                 "verdict-then-error",
                 List.of(),
@@ -170,6 +171,41 @@ class AzureOpenAiIT {
     }
     // The client's prompt, refused: never retried.
     assertThat(mock.attempts("filtered-deployment")).isEqualTo(2);
+  }
+
+  /**
+   * On the Messages door the same refusal is an Anthropic error, which has only {@code type} and
+   * {@code message}: the message names the filter and the category that refused, and Azure's
+   * {@code innererror} rides along whole, as on the chat door.
+   */
+  @Test
+  void aPromptTheContentFilterRefusedSaysWhichFilterOnTheMessagesDoor() throws Exception {
+    mock.faults().set("filtered-for-messages", "status:400;code=content_filter");
+
+    for (boolean stream : List.of(false, true)) {
+      HttpResponse<String> response =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\"filtered-messages\",\"max_tokens\":16,\"stream\":"
+                  + stream
+                  + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}");
+
+      assertThat(response.statusCode()).as("stream=%s", stream).isEqualTo(400);
+      JsonNode body = GatewayHarness.json(response.body());
+      assertThat(body.path("type").asText()).isEqualTo("error");
+      JsonNode error = body.path("error");
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+      assertThat(error.path("message").asText())
+          .startsWith("The response was filtered due to the prompt triggering Azure OpenAI's")
+          .endsWith("[Azure content filter: jailbreak (detected)]");
+      assertThat(error.path("innererror").path("code").asText())
+          .isEqualTo("ResponsibleAIPolicyViolation");
+      JsonNode verdicts = error.path("innererror").path("content_filter_result");
+      assertThat(verdicts.path("jailbreak").path("filtered").asBoolean()).isTrue();
+      assertThat(verdicts.path("hate").path("severity").asText()).isEqualTo("safe");
+      assertThat(response.body()).doesNotContain(KEY);
+    }
+    assertThat(mock.attempts("filtered-for-messages")).isEqualTo(2);
   }
 
   /**
