@@ -23,6 +23,12 @@ final class OpenAiStreamDecoder implements StreamDecoder {
 
   private static final JsonFactory SYNTAX = new JsonFactory();
 
+  /** The {@code object} of every chat stream chunk, as OpenAI's SDKs check it. */
+  static final String CHUNK_OBJECT = "chat.completion.chunk";
+
+  /** An empty {@code object}, as Azure sends it on its prompt filter's events. */
+  private static final String EMPTY_OBJECT = "\"object\":\"\"";
+
   private final boolean stripUsage;
 
   /**
@@ -91,6 +97,15 @@ final class OpenAiStreamDecoder implements StreamDecoder {
       }
       return facts;
     }
+    // Azure's opening event (its prompt filter's verdict, choices: []) has object "", which
+    // openai-java's ChatCompletionChunk.validate() rejects (a client with response validation on
+    // fails on the stream's first event): it goes out as a chat.completion.chunk, verdict kept.
+    boolean renamed = false;
+    JsonNode object = chunk.get("object");
+    if (object != null && object.isTextual() && object.textValue().isEmpty()) {
+      ((ObjectNode) chunk).put("object", CHUNK_OBJECT);
+      renamed = true;
+    }
     // Azure's first event (prompt filter results) names the model "": that is no model version.
     facts.facts(
         nonEmpty(OpenAiAdapter.textOrNull(chunk.get("model"))),
@@ -127,7 +142,9 @@ final class OpenAiStreamDecoder implements StreamDecoder {
     // Multi-line data (pretty-printed JSON) would break SSE framing if written as one line.
     facts.kind(
         StreamEventFacts.Kind.CHUNK,
-        flattened || data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? chunk.toString() : data);
+        flattened || renamed || data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0
+            ? chunk.toString()
+            : data);
     return facts;
   }
 
@@ -160,6 +177,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         || data.indexOf('\n') >= 0
         || data.indexOf('\r') >= 0
         || data.contains("\"error\"")
+        || data.contains(EMPTY_OBJECT) // Azure's: renamed by the parsed path
         || hasNonNullKey(data, "\"finish_reason\"")
         || hasNonNullKey(data, "\"refusal\"")
         || hasNonNullKey(data, "\"usage\"")) {

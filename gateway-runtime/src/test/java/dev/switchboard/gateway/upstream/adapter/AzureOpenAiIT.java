@@ -6,6 +6,11 @@ import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
@@ -17,6 +22,8 @@ import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -229,6 +236,47 @@ class AzureOpenAiIT {
     assertThat(stream.content()).isEqualTo("Echo from sound-deployment: Say hi");
     assertThat(ChatStreamTranscript.azurePromptFilter(stream.chunks().get(0))).isTrue();
     assertThat(mock.attempts("erring-deployment")).isPositive();
+  }
+
+  /**
+   * Azure's opening event has {@code object: ""}, which openai-java's {@code
+   * ChatCompletionChunk.validate()} rejects: a client with response validation on would fail on the
+   * stream's first event. It reaches the client as a {@code chat.completion.chunk}, its verdict
+   * kept for clients that read it.
+   */
+  @Test
+  void theOpenAiJavaSdkValidatesEveryChunkOfAnAzureStream() {
+    OpenAIClient client =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .responseValidation(true)
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(20))
+            .build();
+    try {
+      List<ChatCompletionChunk> chunks = new ArrayList<>();
+      try (StreamResponse<ChatCompletionChunk> stream =
+          client
+              .chat()
+              .completions()
+              .createStreaming(
+                  ChatCompletionCreateParams.builder()
+                      .model("on-dated")
+                      .addUserMessage("Say hi")
+                      .build())) {
+        stream.stream().forEach(chunk -> chunks.add(chunk.validate()));
+      }
+      ChatCompletionChunk verdict = chunks.get(0);
+      assertThat(verdict.choices()).isEmpty();
+      assertThat(verdict._additionalProperties()).containsKey("prompt_filter_results");
+      StringBuilder text = new StringBuilder();
+      chunks.forEach(
+          c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+      assertThat(text.toString()).isEqualTo("Echo from contoso-gpt4o: Say hi");
+    } finally {
+      client.close();
+    }
   }
 
   /** The last call the gateway relayed (health probes, which GET, may come in between). */

@@ -45,6 +45,23 @@ class OpenAiStreamPassThroughTest {
   }
 
   @Test
+  void anAzureEventWithAnEmptyObjectIsRelayedAsAChatCompletionChunk() {
+    // Azure's prompt filter events say object "", which openai-java's validate() rejects; one that
+    // is not the stream's first (always parsed) must not slip through unparsed either.
+    String verdict =
+        "{\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\","
+            + "\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}";
+    assertThat(OpenAiStreamDecoder.passThrough(verdict, false)).isNull();
+
+    OpenAiStreamDecoder decoder = new OpenAiStreamDecoder(false, false);
+    decoder.decode(CONTENT + "}", null);
+    String relayed = decoder.decode(verdict, null).payload();
+
+    assertThat(relayed)
+        .isEqualTo(verdict.replace("\"object\":\"\"", "\"object\":\"chat.completion.chunk\""));
+  }
+
+  @Test
   void nullRefusalIsOrdinary() {
     String chunk = "{\"choices\":[{\"delta\":{\"refusal\":null},\"finish_reason\":null}]}";
     assertThat(OpenAiStreamDecoder.passThrough(chunk, false)).isSameAs(chunk);
