@@ -248,8 +248,8 @@ public class MessagesFrontDoor implements FrontDoor {
    * innererror} (a content filter's verdict per category) has no place in Anthropic's error, so the
    * filter and the categories it refused are named at the end of the message, which every client
    * shows, and the {@code innererror} is kept whole beside {@code type} and {@code message}, as on
-   * the chat door: Anthropic's SDKs keep an error's body as parsed JSON ({@code APIError.error} in
-   * TypeScript, {@code body} in Python) and ignore fields they do not know.
+   * the chat door: Anthropic's TypeScript SDK keeps an error's body as parsed JSON ({@code
+   * APIError.error}) and ignores fields it does not know.
    */
   public static ObjectNode errorJson(OpenAiError error) {
     ObjectNode root = JSON.createObjectNode().put("type", "error");
