@@ -292,7 +292,9 @@ public class MessagesFrontDoor implements FrontDoor {
               }
             });
     String verdict =
-        refused.length() == 0 ? "[Azure content filter]" : "[Azure content filter: " + refused + "]";
+        refused.length() == 0
+            ? "[Azure content filter]"
+            : "[Azure content filter: " + refused + "]";
     return message == null || message.isEmpty() ? verdict : message + " " + verdict;
   }
 

@@ -14,7 +14,8 @@ import java.io.IOException;
  * input} by its keys and string values). Ids, types, roles, signatures and encrypted reasoning are
  * not answer text; a chat message's {@code thinking_blocks} repeat its {@code reasoning_content}
  * and are left out, and its {@code reasoning} counts only without a {@code reasoning_content}, as
- * in a stream's deltas. Read only for an answer without usage: one pass of a streaming parser, no tree.
+ * in a stream's deltas. Read only for an answer without usage: one pass of a streaming parser, no
+ * tree.
  */
 public final class AnswerText {
 

@@ -52,7 +52,8 @@ class AnswerTextTest {
 
   @Test
   void toolCallFieldsNamedLikeReasoningAreNotTheMessagesReasoning() {
-    // Only the message's own fields are its reasoning; a tool call's name and arguments still count.
+    // Only the message's own fields are its reasoning; a tool call's name and arguments still
+    // count.
     assertThat(
             chat(
                 """

@@ -182,8 +182,8 @@ class AzureOpenAiIT {
 
   /**
    * On the Messages door the same refusal is an Anthropic error, which has only {@code type} and
-   * {@code message}: the message names the filter and the category that refused, and Azure's
-   * {@code innererror} rides along whole, as on the chat door.
+   * {@code message}: the message names the filter and the category that refused, and Azure's {@code
+   * innererror} rides along whole, as on the chat door.
    */
   @Test
   void aPromptTheContentFilterRefusedSaysWhichFilterOnTheMessagesDoor() throws Exception {
@@ -271,8 +271,7 @@ class AzureOpenAiIT {
       assertThat(verdict.choices()).isEmpty();
       assertThat(verdict._additionalProperties()).containsKey("prompt_filter_results");
       StringBuilder text = new StringBuilder();
-      chunks.forEach(
-          c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+      chunks.forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
       assertThat(text.toString()).isEqualTo("Echo from contoso-gpt4o: Say hi");
     } finally {
       client.close();
