@@ -24,6 +24,7 @@ import dev.switchboard.gateway.routing.IdentitySlots;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -564,10 +565,12 @@ public final class CacheStage implements Stage {
   /**
    * Who and where: the partition scope no entry crosses. The tenant is {@link #tenant}; the route,
    * front door, answer mode and resolved target follow — as what answers it (provider and
-   * configured model id, and the provider's kind, base URL and API version — never its key,
-   * headers, timeouts or prices, which do not change the answer —, so an answer of the server,
-   * format or API version a target was before a reload is not served for it now, and a replica
-   * still on the old table stores its answers under the old identity) — then the door's protocol
+   * configured model id, the provider's kind, base URL and API version, and the hash of the static
+   * headers it sends ({@link UpstreamRequests#answerHeaders}: feature flags such as {@code
+   * anthropic-beta} change the answer) — never its key or a credential header, timeouts or prices,
+   * which do not change the answer —, so an answer of the server, format, API version or feature
+   * flags a target had before a reload is not served for it now, and a replica still on the old
+   * table stores its answers under the old identity) — then the door's protocol
    * options the client sent ({@code anthropic-beta}: they change what a target that speaks the
    * door's format answers).
    */
@@ -591,6 +594,10 @@ public final class CacheStage implements Stage {
             + target.provider().apiVersion()
             + '\n'
             + target.arm();
+    String headers = UpstreamRequests.answerHeaders(target.provider());
+    if (!headers.isEmpty()) {
+      scope += "\nheaders " + headers; // a hash: no header value (nor key) in a key
+    }
     for (String name : exchange.frontDoor().passThroughHeaders()) {
       String value = ctx.passThroughHeaders().get(name);
       if (value != null) {

@@ -2,10 +2,17 @@ package dev.switchboard.gateway.upstream;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.UpstreamHeaders;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +36,9 @@ public final class UpstreamRequests {
           "host",
           "x-request-id");
 
+  /** Static headers {@link #headers} sends but then overwrites with the gateway's own value. */
+  private static final Set<String> OVERWRITTEN = Set.of("accept", "user-agent");
+
   // Names and fixed values encoded once: a String is hashed and written char by char per call.
   private static final CharSequence API_KEY = HttpHeaders.createOptimized("api-key");
   private static final CharSequence X_API_KEY = HttpHeaders.createOptimized("x-api-key");
@@ -50,7 +60,60 @@ public final class UpstreamRequests {
   private static final PerRecordCache<RoutingTable.ApiKeyHeader, CharSequence> KEY_HEADER_NAMES =
       new PerRecordCache<>(1024);
 
+  /** {@link #answerHeaders} per provider record: derived once per routing table. */
+  private static final PerRecordCache<RoutingTable.Provider, String> ANSWER_HEADERS =
+      new PerRecordCache<>(1024);
+
   private UpstreamRequests() {}
+
+  /**
+   * The hex SHA-256 of the static headers ({@code spec.headers}) {@code provider} sends that can
+   * change what it answers — names lower-cased, {@code name: value} lines sorted — or the empty
+   * string when it sends none. Left out: what {@link #headers} never sends from them ({@link
+   * #RESERVED}, and {@code Accept} and {@code User-Agent}, which the gateway sets after them), any
+   * header that carries a credential ({@link UpstreamHeaders#isCredentialHeader}) and the
+   * provider's own key header ({@code apiKeyHeader}): a key rotation changes no answer, and no
+   * credential goes into a cache key, even hashed. Made once per provider record (the same object
+   * for every request until the next reload), so a request pays one identity-map lookup.
+   */
+  public static String answerHeaders(RoutingTable.Provider provider) {
+    return provider.headers().isEmpty()
+        ? ""
+        : ANSWER_HEADERS.get(provider, UpstreamRequests::hashAnswerHeaders);
+  }
+
+  private static String hashAnswerHeaders(RoutingTable.Provider provider) {
+    String keyHeader =
+        provider.apiKeyHeader() == null || provider.apiKeyHeader().name() == null
+            ? null
+            : provider.apiKeyHeader().name().toLowerCase(Locale.ROOT);
+    List<String> lines = new ArrayList<>();
+    provider
+        .headers()
+        .forEach(
+            (name, value) -> {
+              String lower = name.toLowerCase(Locale.ROOT);
+              if (!RESERVED.contains(lower)
+                  && !OVERWRITTEN.contains(lower)
+                  && !UpstreamHeaders.isCredentialHeader(lower)
+                  && !lower.equals(keyHeader)) {
+                lines.add(lower + ": " + value + '\n');
+              }
+            });
+    if (lines.isEmpty()) {
+      return "";
+    }
+    lines.sort(null);
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (String line : lines) {
+        sha.update(line.getBytes(StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** The provider's base URL without a trailing slash (the preset's when the table has none). */
   public static String baseUrl(RoutingTable.Provider provider) {

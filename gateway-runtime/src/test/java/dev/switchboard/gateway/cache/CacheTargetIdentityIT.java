@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A ProviderEndpoint change that changes what a target is — another base URL (another server),
  * another kind (another wire format and adapter), another API version — keeps the target's id
  * ({@code provider/model}), yet an answer cached from the old upstream is one the request could not
- * get from the target now configured: it is a miss. A change that does not change the answer (a key
- * rotation, timeouts, prices, headers) keeps every cached answer: a flush costs provider spend.
+ * get from the target now configured: it is a miss. So is a change of the static headers it sends
+ * (feature flags such as {@code anthropic-beta}, {@code OpenAI-Beta}), but not of a credential
+ * header. A change that does not change the answer (a key rotation, timeouts, prices) keeps every
+ * cached answer: a flush costs provider spend.
  * Another model at a target is another target id, a miss already.
  */
 class CacheTargetIdentityIT {
@@ -162,12 +164,47 @@ class CacheTargetIdentityIT {
                 "openai-compatible",
                 first.baseUrl(),
                 null,
-                Map.of("x-trace-tenant", "blue"),
+                Map.of(),
                 new RoutingTable.Timeouts(2_000L, 20_000L, 60_000L, 10_000L),
                 Map.of("identity-model", priced(1.0, 2.0))),
             "identity-model"));
     assertThat(ask("Does a key rotation flush?")).isEqualTo("hit");
     assertThat(attempts()).isEqualTo(before);
+  }
+
+  @Test
+  void anotherStaticHeaderDoesNotServeTheAnswersMadeWithoutIt() throws Exception {
+    assertThat(ask("Which feature flags answer?")).isEqualTo("miss");
+
+    // A feature flag turned on: the old answer was made without it.
+    load(table(withHeaders(Map.of("OpenAI-Beta", "assistants=v2")), "identity-model"));
+    assertThat(ask("Which feature flags answer?")).isEqualTo("miss");
+    assertThat(ask("Which feature flags answer?")).isEqualTo("hit");
+
+    // Another value of it.
+    load(table(withHeaders(Map.of("openai-beta", "assistants=v3")), "identity-model"));
+    assertThat(ask("Which feature flags answer?")).isEqualTo("miss");
+
+    // The same headers again (the name in another case, another order, a key rotation, a
+    // credential header and the key header changed, which are not in the identity): a hit.
+    long before = attempts();
+    gateway.writeKey("mock", "sk-rotated");
+    Map<String, String> same = new java.util.LinkedHashMap<>();
+    same.put("x-api-key", "sk-static-other");
+    same.put("Ocp-Apim-Subscription-Key", "sub-other");
+    same.put("OPENAI-BETA", "assistants=v3");
+    load(table(withHeaders(same), "identity-model"));
+    assertThat(ask("Which feature flags answer?")).isEqualTo("hit");
+    assertThat(attempts()).isEqualTo(before);
+
+    // Back to no static headers: the first answer is served again (nothing was flushed).
+    load(table(endpoint("openai-compatible", first.baseUrl(), null), "identity-model"));
+    assertThat(ask("Which feature flags answer?")).isEqualTo("hit");
+    assertThat(attempts()).isEqualTo(before);
+  }
+
+  static RoutingTable.Provider withHeaders(Map<String, String> headers) {
+    return endpoint("openai-compatible", first.baseUrl(), null, headers, null, Map.of());
   }
 
   @Test
