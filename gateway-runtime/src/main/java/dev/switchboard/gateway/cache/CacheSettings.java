@@ -53,6 +53,22 @@ public record CacheSettings(
         statedLimit(cache.semanticEmbedderMaxInputTokens()));
   }
 
+  /**
+   * Whether {@code other} keeps what an exact store's entries depend on: the exact cache on, with the
+   * same TTL, size and sharing, and the same {@code maxTemperature} (which requests are looked up
+   * and stored at all). Only the semantic settings (embedder, threshold, messages, semantic TTL and
+   * size) may differ: an exact entry is keyed by the request alone, never by a vector.
+   */
+  public boolean sameExact(CacheSettings other) {
+    return other != null
+        && exact
+        && other.exact
+        && exactTtlMs == other.exactTtlMs
+        && exactMaxEntries == other.exactMaxEntries
+        && shared == other.shared
+        && Double.compare(maxTemperature, other.maxTemperature) == 0;
+  }
+
   private static Integer statedLimit(Integer tokens) {
     return tokens != null && tokens >= 1 && tokens <= RoutingTable.Cache.MAX_EMBEDDER_INPUT_TOKENS
         ? tokens

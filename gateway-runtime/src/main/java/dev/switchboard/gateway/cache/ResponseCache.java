@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's response caches: per route an exact store and a semantic index, built from the
- * route policy's {@link CacheSettings} (rebuilt empty when a reload changes them), the embedders
+ * route policy's {@link CacheSettings} (rebuilt empty when a reload changes them; a change of only
+ * the semantic settings keeps the exact store, see {@link CacheSettings#sameExact}), the embedders
  * (the builtin one, and one {@link ProviderEmbedder} per provider model a policy names) and the
  * bounded worker pool embeddings and searches run on (never the event loop), the model version each
  * target last served (an entry from an older version no longer answers), and the figures ({@link
@@ -182,7 +183,8 @@ public final class ResponseCache {
    * <p>Caches under settings that are no longer the table's (left over from a request that created
    * them while the reload was being applied) are replaced by a request with the table's settings.
    * Before the first {@link #retainOnly} only one table can be in use, and other settings replace
-   * the caches. A replaced cache is closed after it left the map, never under the map's lock and
+   * the caches. Settings that differ in their semantic part only ({@link CacheSettings#sameExact})
+   * replace the semantic index alone: the exact store and its entries are kept. A replaced cache is closed after it left the map, never under the map's lock and
    * never on an event loop (closing is O(entries) and a semantic index waits for its searches).
    */
   public RouteCache route(String route, CacheSettings settings) {
@@ -205,6 +207,13 @@ public final class ResponseCache {
           if (applied != null && !settings.equals(applied.get(name))) {
             return existing; // not the table in force: nothing created, nothing replaced
           }
+          if (existing != null && existing.settings().sameExact(settings)) {
+            // Only the semantic settings changed (another embedder, threshold, …): the exact
+            // entries do not depend on them and stay; the semantic index starts empty.
+            replaced[0] = new RouteCache(existing.settings(), null, existing.semantic());
+            result[0] = withExact(name, settings, existing.exact());
+            return result[0];
+          }
           replaced[0] = existing;
           result[0] = create(name, settings);
           return result[0];
@@ -215,15 +224,28 @@ public final class ResponseCache {
     return result[0];
   }
 
+  /**
+   * The caches of {@code name} under {@code settings} with {@code exact}, the store of settings
+   * {@link CacheSettings#sameExact} these, and a new semantic index.
+   */
+  private RouteCache withExact(String name, CacheSettings settings, ExactStore exact) {
+    return new RouteCache(settings, exact, create(name, settings, false).semantic());
+  }
+
   private RouteCache create(String name, CacheSettings settings) {
+    return create(name, settings, true);
+  }
+
+  /** New caches of {@code name} under {@code settings}; no exact store unless {@code withExact}. */
+  private RouteCache create(String name, CacheSettings settings, boolean withExact) {
     Ticker ticker = clock::nanoTime;
     LocalExactStore local =
-        settings.exact()
+        settings.exact() && withExact
             ? new LocalExactStore(
                 settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
             : null;
     SharedAnswers answers = shared;
-    if (settings.shared() && answers == null && !warnedUnshared) {
+    if (withExact && settings.shared() && answers == null && !warnedUnshared) {
       warnedUnshared = true;
       LoggerFactory.getLogger(ResponseCache.class)
           .warn(
@@ -246,7 +268,10 @@ public final class ResponseCache {
   /**
    * Closes the caches of every route {@code table} no longer caches with the same settings (the
    * route is gone, its policy's cache is switched off, or its settings changed): their answers'
-   * bytes return to the gateway-wide budget now. Before, only a request on the same route with
+   * bytes return to the gateway-wide budget now. A route whose semantic settings alone changed
+   * (another embedder, threshold, …) keeps its exact store under the new settings, with an empty
+   * semantic index: exact entries never depend on the embedder, and dropping them cost a provider
+   * call per repeated request. Before, only a request on the same route with
    * other settings closed them, so a route whose cache was switched off or removed kept its share
    * of the budget for good. A request that still holds a closed cache stores nothing into it. From
    * now on only {@code table}'s cache settings create or replace a route's caches (see {@link
@@ -266,8 +291,20 @@ public final class ResponseCache {
     inForce = Map.copyOf(live);
     for (Map.Entry<String, RouteCache> entry : List.copyOf(routes.entrySet())) {
       RouteCache existing = entry.getValue();
-      if (!existing.settings().equals(live.get(entry.getKey()))
-          && routes.remove(entry.getKey(), existing)) {
+      CacheSettings now = live.get(entry.getKey());
+      if (existing.settings().equals(now)) {
+        continue;
+      }
+      if (existing.settings().sameExact(now)) {
+        // Only the semantic settings changed: the exact store is kept under the new settings (its
+        // entries do not depend on the embedder), the semantic index is replaced by an empty one.
+        RouteCache kept = withExact(entry.getKey(), now, existing.exact());
+        if (routes.replace(entry.getKey(), existing, kept)) {
+          closeOffLoop(new RouteCache(existing.settings(), null, existing.semantic()));
+        } else if (kept.semantic() != null) {
+          kept.semantic().close(); // a request replaced them meanwhile (under the new settings)
+        }
+      } else if (routes.remove(entry.getKey(), existing)) {
         closeOffLoop(existing);
       }
     }

@@ -127,4 +127,78 @@ class ResponseCacheReloadTest {
     assertThat(c1.exact().lookup("k").result()).isNull(); // closed: its bytes came back
     assertThat(cache.bytes()).isZero();
   }
+
+  /** An embedder that embeds nothing (the test adds vectors to the index itself). */
+  private static Embedder named(String id) {
+    return new Embedder() {
+      @Override
+      public String id() {
+        return id;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Embedding> embed(
+          String text, String requestId, java.util.concurrent.Executor workers) {
+        return CompletableFuture.completedFuture(new Embedding(null, null));
+      }
+    };
+  }
+
+  /** Exact (10 min) and semantic caching with {@code embedder} at {@code threshold}. */
+  private static RoutingTable.Cache bothCaches(String embedder, double threshold) {
+    return new RoutingTable.Cache(
+        true, 600_000L, 10_000, true, threshold, 600_000L, 1_000, embedder, null, null, null);
+  }
+
+  @Test
+  void anEmbedderChangeKeepsTheExactEntriesButNotTheSemanticOnes() {
+    ResponseCache withEmbedders =
+        new ResponseCache(clock, named(CacheSettings.BUILTIN_MINILM), 1, 1_000_000);
+    withEmbedders.embedProvidersWith((ref, limit) -> named("provider:tei/bge-m3"));
+    try {
+      RoutingTable.Cache builtin = bothCaches(null, 0.95);
+      RoutingTable.Cache provider = bothCaches("provider:tei/bge-m3", 0.95);
+      RoutingTable.Cache lower = bothCaches("provider:tei/bge-m3", 0.9);
+      withEmbedders.retainOnly(table(builtin));
+      ResponseCache.RouteCache c1 = withEmbedders.route("r", CacheSettings.of(builtin));
+      c1.exact().put("k", answer());
+      c1.semantic().add("partition", new float[] {1, 0, 0}, answer(), clock.currentTimeMillis());
+
+      // The reload that changes only the embedder.
+      withEmbedders.retainOnly(table(provider));
+      ResponseCache.RouteCache c2 = withEmbedders.route("r", CacheSettings.of(provider));
+      assertThat(c2.settings()).isEqualTo(CacheSettings.of(provider));
+      assertThat(c2.exact()).as("the exact store is kept").isSameAs(c1.exact());
+      assertThat(c2.exact().lookup("k").result()).as("an exact hit survives").isNotNull();
+      assertThat(c2.semantic()).isNotSameAs(c1.semantic());
+      assertThat(c2.semantic().size()).as("the semantic entries do not").isZero();
+      assertThat(c1.semantic().size()).as("the old index is closed").isZero();
+      assertThat(c1.semantic().search("partition", new float[] {1, 0, 0}, 0.9, 0)).isEmpty();
+
+      // Another threshold, through a request before a reload says so (one table in use): the
+      // same.
+      ResponseCache alone = new ResponseCache(clock, named(CacheSettings.BUILTIN_MINILM), 1, 0);
+      alone.embedProvidersWith((ref, limit) -> named("provider:tei/bge-m3"));
+      try {
+        ResponseCache.RouteCache a1 = alone.route("r", CacheSettings.of(provider));
+        ResponseCache.RouteCache a2 = alone.route("r", CacheSettings.of(lower));
+        assertThat(a2.exact()).isSameAs(a1.exact());
+        assertThat(a2.semantic()).isNotSameAs(a1.semantic());
+      } finally {
+        alone.close();
+      }
+
+      // A change of the exact settings still rebuilds both.
+      RoutingTable.Cache shorter =
+          new RoutingTable.Cache(
+              true, 60_000L, 10_000, true, 0.95, 600_000L, 1_000, "provider:tei/bge-m3", null,
+              null, null);
+      withEmbedders.retainOnly(table(shorter));
+      ResponseCache.RouteCache c3 = withEmbedders.route("r", CacheSettings.of(shorter));
+      assertThat(c3.exact()).isNotSameAs(c2.exact());
+      assertThat(c3.exact().lookup("k").result()).isNull();
+    } finally {
+      withEmbedders.close();
+    }
+  }
 }
