@@ -260,7 +260,7 @@ public final class ResponseCache {
     SemanticIndex semantic =
         settings.semantic() && embedder(settings) != null
             ? new SemanticIndex(
-                settings.semanticMaxEntries(), settings.semanticTtlMs(), bytes, maxBytes)
+                settings.semanticMaxEntries(), settings.semanticTtlMs(), bytes, maxBytes, name)
             : null;
     return new RouteCache(settings, exact, semantic);
   }

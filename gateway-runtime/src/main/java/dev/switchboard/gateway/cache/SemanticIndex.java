@@ -9,6 +9,8 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The semantic cache of one route: per partition, unit embedding vectors in one contiguous float
@@ -39,6 +41,11 @@ public final class SemanticIndex {
   /** SimHash bits per entry. */
   static final int BITS = 384;
 
+  private static final Logger LOG = LoggerFactory.getLogger(SemanticIndex.class);
+
+  /** The shortest time between two log lines about vectors that changed length, per index. */
+  static final long LENGTH_CHANGE_LOG_MS = 60_000;
+
   private static final int WORDS = BITS / 64;
   private static final Map<Integer, float[]> PLANES = new ConcurrentHashMap<>();
 
@@ -56,10 +63,27 @@ public final class SemanticIndex {
 
   private boolean closed;
 
+  /** The route this index caches for (log lines); empty when not known. */
+  private final String route;
+
+  /**
+   * References in {@link #insertionOrder} to partitions dropped for a vector of another length
+   * ({@link Partition#dropped}): skipped when they reach the head, compacted away when they outnumber
+   * the live entries.
+   */
+  private int tombstones;
+
+  /** The last length change logged ({@code "384>1024"}) and when; null before the first. */
+  private String loggedChange;
+
+  private long loggedAtMillis;
+
   /**
    * An empty index. Vectors may have any length (384 for the builtin embedder, 1,536 or 3,072 for a
    * provider's model): each partition holds one length, set by its first entry — a partition
-   * belongs to one embedder ({@link CacheRequest}), so its vectors agree.
+   * belongs to one embedder ({@link CacheRequest}), so its vectors agree. When they stop agreeing
+   * (the provider serves another model under the same name) a vector of another length replaces
+   * the partition's entries: a query is only ever compared with vectors of its own length.
    */
   public SemanticIndex(int maxEntries, long ttlMs) {
     this(maxEntries, ttlMs, new AtomicLong(), Long.MAX_VALUE);
@@ -67,6 +91,13 @@ public final class SemanticIndex {
 
   /** An empty index sharing the byte budget {@code budgetBytes} of at most {@code maxBytes}. */
   SemanticIndex(int maxEntries, long ttlMs, AtomicLong budgetBytes, long maxBytes) {
+    this(maxEntries, ttlMs, budgetBytes, maxBytes, "");
+  }
+
+  /** As above, for {@code route} (named in log lines). */
+  SemanticIndex(
+      int maxEntries, long ttlMs, AtomicLong budgetBytes, long maxBytes, String route) {
+    this.route = route == null ? "" : route;
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
     this.budgetBytes = budgetBytes;
@@ -139,20 +170,23 @@ public final class SemanticIndex {
       if (closed) {
         return; // the route's cache was replaced or removed while this answer was embedded
       }
-      while (!insertionOrder.isEmpty()
-          && (size >= maxEntries
-              || nowMillis - insertionOrder.peekFirst().oldest().storedAtMillis() >= ttlMs)) {
+      while (head() != null
+          && (size >= maxEntries || nowMillis - head().oldest().storedAtMillis() >= ttlMs)) {
         evictOldest();
       }
       Partition existing = partitions.get(partition);
       if (existing != null && existing.dimensions != vector.length) {
-        return; // another length than the partition's: nothing it could ever be compared with
+        // The embedder now makes vectors of another length under the same partition (the same
+        // vector space as far as the configuration tells: the provider changed the model behind
+        // the name). The old vectors can never be compared with a query again — before, they
+        // kept the partition (and refused the new vectors) until they expired, no hit meanwhile.
+        drop(existing, vector.length, nowMillis);
       }
       long bytes = entryBytes(answer, vector.length);
       if (budgetBytes.get() - heldBytes + bytes > maxBytes) {
         return; // other routes hold the rest of the budget: dropping this index would not help
       }
-      while (!insertionOrder.isEmpty() && budgetBytes.get() + bytes > maxBytes) {
+      while (head() != null && budgetBytes.get() + bytes > maxBytes) {
         evictOldest();
       }
       if (budgetBytes.addAndGet(bytes) > maxBytes) {
@@ -205,7 +239,60 @@ public final class SemanticIndex {
     return planes;
   }
 
+  /**
+   * The partition of the oldest live entry (tombstones of dropped partitions at the head are
+   * removed on the way), or null when the index holds no entry.
+   */
+  private Partition head() {
+    Partition p = insertionOrder.peekFirst();
+    while (p != null && p.dropped) {
+      insertionOrder.pollFirst();
+      tombstones--;
+      p = insertionOrder.peekFirst();
+    }
+    return p;
+  }
+
+  /**
+   * Drops every entry of {@code p}, whose vectors have another length than {@code newLength}, the
+   * embedder's now: their bytes come back at once; their places in {@link #insertionOrder} become
+   * tombstones (removed when they reach its head, or all at once when they outnumber the live
+   * entries: amortised O(1) each). Logs it, at most once a minute per index and length change.
+   */
+  private void drop(Partition p, int newLength, long nowMillis) {
+    int dropped = p.count;
+    long bytes = 0;
+    for (int k = 0; k < p.count; k++) {
+      bytes += entryBytes(p.answers[(p.head + k) % p.answers.length], p.dimensions);
+    }
+    heldBytes -= bytes;
+    budgetBytes.addAndGet(-bytes);
+    size -= dropped;
+    tombstones += dropped;
+    partitions.remove(p.key);
+    p.drop();
+    if (tombstones > size + 1024) {
+      insertionOrder.removeIf(q -> q.dropped);
+      tombstones = 0;
+    }
+    String change = p.dimensions + ">" + newLength;
+    if (!change.equals(loggedChange) || nowMillis - loggedAtMillis >= LENGTH_CHANGE_LOG_MS) {
+      loggedChange = change;
+      loggedAtMillis = nowMillis;
+      LOG.warn(
+          "semantic cache{}: the embedder's vectors changed length from {} to {} without a"
+              + " configuration change (another model behind the same name?); dropped the {}"
+              + " entries of a partition holding the old length, the others are dropped as new"
+              + " vectors reach them",
+          route.isEmpty() ? "" : " of route " + route,
+          p.dimensions,
+          newLength,
+          dropped);
+    }
+  }
+
   private void evictOldest() {
+    head(); // past the tombstones
     Partition p = insertionOrder.pollFirst();
     long bytes = entryBytes(p.oldest(), p.dimensions);
     heldBytes -= bytes;
@@ -221,8 +308,7 @@ public final class SemanticIndex {
   public void expire(long nowMillis) {
     lock.writeLock().lock();
     try {
-      while (!insertionOrder.isEmpty()
-          && nowMillis - insertionOrder.peekFirst().oldest().storedAtMillis() >= ttlMs) {
+      while (head() != null && nowMillis - head().oldest().storedAtMillis() >= ttlMs) {
         evictOldest();
       }
     } finally {
@@ -243,6 +329,7 @@ public final class SemanticIndex {
       partitions.clear();
       insertionOrder.clear();
       size = 0;
+      tombstones = 0;
     } finally {
       lock.writeLock().unlock();
     }
@@ -279,6 +366,9 @@ public final class SemanticIndex {
     private int head;
     private int count;
 
+    /** Dropped for a vector of another length: its references left are tombstones. */
+    private boolean dropped;
+
     Partition(String key, int dimensions) {
       this.key = key;
       this.dimensions = dimensions;
@@ -299,6 +389,16 @@ public final class SemanticIndex {
       answers[slot] = answer;
       profiles[slot] = profile;
       count++;
+    }
+
+    /** Gives its arrays up (its tombstones may stay a while): it holds nothing now. */
+    void drop() {
+      dropped = true;
+      count = 0;
+      vectors = new float[0];
+      signs = new long[0];
+      answers = new CachedAnswer[0];
+      profiles = new LexicalGuard.Profile[0];
     }
 
     CachedAnswer oldest() {

@@ -2,9 +2,14 @@ package dev.switchboard.gateway.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,12 +72,83 @@ class SemanticIndexTest {
     assertThat(index.search("provider", provider, 0.99, 1))
         .extracting(m -> m.answer().text())
         .containsExactly("1536");
-    // A vector of another length finds nothing and is not stored where it cannot be compared.
+    // A query of another length is never compared with the partition's vectors.
     assertThat(index.search("provider", builtin, -1, 1)).isEmpty();
-    index.add("provider", builtin, answer("wrong length"), 0);
-    assertThat(index.search("provider", provider, -1, 1))
+  }
+
+  @Test
+  void vectorsOfANewLengthReplaceThePartitionsOldOnesAtOnce() {
+    Random random = new Random(11);
+    AtomicLong budget = new AtomicLong();
+    SemanticIndex index = new SemanticIndex(1000, 3_600_000, budget, Long.MAX_VALUE, "faq");
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(SemanticIndex.class);
+    logger.addAppender(log);
+    try {
+      float[] old = unit(random, 1536);
+      for (int i = 0; i < 5; i++) {
+        index.add("p", old, answer("old " + i), 0);
+      }
+      float[] other = unit(random, 1536);
+      index.add("q", other, answer("other partition"), 0);
+      long otherBytes = SemanticIndex.entryBytes(answer("other partition"), 1536);
+
+      // The provider now embeds the same question into 3,072 floats under the same name: the
+      // first such answer replaces the partition's old vectors, and the next lookup hits.
+      float[] now = unit(random, 3072);
+      assertThat(index.search("p", now, 0.9, 1)).isEmpty();
+      index.add("p", now, answer("new"), 1);
+      assertThat(index.search("p", now, 0.9, 2))
+          .extracting(m -> m.answer().text())
+          .containsExactly("new");
+      assertThat(index.search("p", old, -1, 2)).isEmpty();
+      assertThat(index.size()).isEqualTo(2);
+      assertThat(budget.get())
+          .as("the old entries' bytes came back")
+          .isEqualTo(otherBytes + SemanticIndex.entryBytes(answer("new"), 3072));
+      // Another partition of the old length is left alone until a new vector reaches it.
+      assertThat(index.search("q", other, 0.99, 2))
+          .extracting(m -> m.answer().text())
+          .containsExactly("other partition");
+      assertThat(log.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .singleElement()
+          .asString()
+          .contains("route faq", "from 1536 to 3072", "dropped the 5 entries");
+
+      // The dropped entries' places in the insertion order are skipped: expiry and the entry limit
+      // count live entries only, and everything comes back.
+      index.expire(3_599_999);
+      assertThat(index.size()).isEqualTo(2);
+      index.expire(3_600_000);
+      assertThat(index.size()).isZero();
+      assertThat(index.partitions()).isZero();
+      assertThat(budget.get()).isZero();
+    } finally {
+      logger.detachAppender(log);
+    }
+  }
+
+  @Test
+  void lengthsThatKeepChangingNeitherLeakNorBreakTheEntryLimit() {
+    Random random = new Random(12);
+    AtomicLong budget = new AtomicLong();
+    SemanticIndex index = new SemanticIndex(100, 3_600_000, budget, Long.MAX_VALUE);
+    for (int round = 0; round < 50; round++) {
+      int length = round % 2 == 0 ? 384 : 768;
+      for (int i = 0; i < 80; i++) {
+        index.add("p" + (i % 3), unit(random, length), answer(round + ":" + i), round);
+      }
+    }
+    assertThat(index.size()).isLessThanOrEqualTo(100);
+    float[] last = unit(random, 768);
+    index.add("p0", last, answer("last"), 50);
+    assertThat(index.search("p0", last, 0.99, 51))
         .extracting(m -> m.answer().text())
-        .containsExactly("1536");
+        .containsExactly("last");
+    index.close();
+    assertThat(budget.get()).isZero();
   }
 
   @Test
