@@ -54,10 +54,10 @@ public record CacheSettings(
   }
 
   /**
-   * Whether {@code other} keeps what an exact store's entries depend on: the exact cache on, with the
-   * same TTL, size and sharing, and the same {@code maxTemperature} (which requests are looked up
-   * and stored at all). Only the semantic settings (embedder, threshold, messages, semantic TTL and
-   * size) may differ: an exact entry is keyed by the request alone, never by a vector.
+   * Whether {@code other} keeps what an exact store's entries depend on: the exact cache on, with
+   * the same TTL, size and sharing, and the same {@code maxTemperature} (which requests are looked
+   * up and stored at all). Only the semantic settings (embedder, threshold, messages, semantic TTL
+   * and size) may differ: an exact entry is keyed by the request alone, never by a vector.
    */
   public boolean sameExact(CacheSettings other) {
     return other != null

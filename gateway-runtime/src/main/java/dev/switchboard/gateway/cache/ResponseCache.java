@@ -184,8 +184,9 @@ public final class ResponseCache {
    * them while the reload was being applied) are replaced by a request with the table's settings.
    * Before the first {@link #retainOnly} only one table can be in use, and other settings replace
    * the caches. Settings that differ in their semantic part only ({@link CacheSettings#sameExact})
-   * replace the semantic index alone: the exact store and its entries are kept. A replaced cache is closed after it left the map, never under the map's lock and
-   * never on an event loop (closing is O(entries) and a semantic index waits for its searches).
+   * replace the semantic index alone: the exact store and its entries are kept. A replaced cache is
+   * closed after it left the map, never under the map's lock and never on an event loop (closing is
+   * O(entries) and a semantic index waits for its searches).
    */
   public RouteCache route(String route, CacheSettings settings) {
     RouteCache current = routes.get(route);
@@ -271,12 +272,12 @@ public final class ResponseCache {
    * bytes return to the gateway-wide budget now. A route whose semantic settings alone changed
    * (another embedder, threshold, …) keeps its exact store under the new settings, with an empty
    * semantic index: exact entries never depend on the embedder, and dropping them cost a provider
-   * call per repeated request. Before, only a request on the same route with
-   * other settings closed them, so a route whose cache was switched off or removed kept its share
-   * of the budget for good. A request that still holds a closed cache stores nothing into it. From
-   * now on only {@code table}'s cache settings create or replace a route's caches (see {@link
-   * #route}). Called on every applied routing table; a cache is closed after it left the map (a
-   * request on the route never waits for it), on this thread unless it is an event loop.
+   * call per repeated request. Before, only a request on the same route with other settings closed
+   * them, so a route whose cache was switched off or removed kept its share of the budget for good.
+   * A request that still holds a closed cache stores nothing into it. From now on only {@code
+   * table}'s cache settings create or replace a route's caches (see {@link #route}). Called on
+   * every applied routing table; a cache is closed after it left the map (a request on the route
+   * never waits for it), on this thread unless it is an event loop.
    */
   public void retainOnly(RoutingTable table) {
     Map<String, CacheSettings> live = new HashMap<>();

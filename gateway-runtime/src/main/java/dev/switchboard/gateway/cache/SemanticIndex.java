@@ -68,8 +68,8 @@ public final class SemanticIndex {
 
   /**
    * References in {@link #insertionOrder} to partitions dropped for a vector of another length
-   * ({@link Partition#dropped}): skipped when they reach the head, compacted away when they outnumber
-   * the live entries.
+   * ({@link Partition#dropped}): skipped when they reach the head, compacted away when they
+   * outnumber the live entries.
    */
   private int tombstones;
 
@@ -82,8 +82,8 @@ public final class SemanticIndex {
    * An empty index. Vectors may have any length (384 for the builtin embedder, 1,536 or 3,072 for a
    * provider's model): each partition holds one length, set by its first entry — a partition
    * belongs to one embedder ({@link CacheRequest}), so its vectors agree. When they stop agreeing
-   * (the provider serves another model under the same name) a vector of another length replaces
-   * the partition's entries: a query is only ever compared with vectors of its own length.
+   * (the provider serves another model under the same name) a vector of another length replaces the
+   * partition's entries: a query is only ever compared with vectors of its own length.
    */
   public SemanticIndex(int maxEntries, long ttlMs) {
     this(maxEntries, ttlMs, new AtomicLong(), Long.MAX_VALUE);
@@ -95,8 +95,7 @@ public final class SemanticIndex {
   }
 
   /** As above, for {@code route} (named in log lines). */
-  SemanticIndex(
-      int maxEntries, long ttlMs, AtomicLong budgetBytes, long maxBytes, String route) {
+  SemanticIndex(int maxEntries, long ttlMs, AtomicLong budgetBytes, long maxBytes, String route) {
     this.route = route == null ? "" : route;
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;

@@ -570,9 +570,8 @@ public final class CacheStage implements Stage {
    * anthropic-beta} change the answer) — never its key or a credential header, timeouts or prices,
    * which do not change the answer —, so an answer of the server, format, API version or feature
    * flags a target had before a reload is not served for it now, and a replica still on the old
-   * table stores its answers under the old identity) — then the door's protocol
-   * options the client sent ({@code anthropic-beta}: they change what a target that speaks the
-   * door's format answers).
+   * table stores its answers under the old identity) — then the door's protocol options the client
+   * sent ({@code anthropic-beta}: they change what a target that speaks the door's format answers).
    */
   private static String scope(Exchange exchange, PlannedTarget target) {
     RequestContext ctx = exchange.ctx();

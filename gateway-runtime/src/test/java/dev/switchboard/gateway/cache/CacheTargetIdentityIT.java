@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * get from the target now configured: it is a miss. So is a change of the static headers it sends
  * (feature flags such as {@code anthropic-beta}, {@code OpenAI-Beta}), but not of a credential
  * header. A change that does not change the answer (a key rotation, timeouts, prices) keeps every
- * cached answer: a flush costs provider spend.
- * Another model at a target is another target id, a miss already.
+ * cached answer: a flush costs provider spend. Another model at a target is another target id, a
+ * miss already.
  */
 class CacheTargetIdentityIT {
 

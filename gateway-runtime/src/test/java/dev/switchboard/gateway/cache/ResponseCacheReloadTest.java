@@ -191,8 +191,17 @@ class ResponseCacheReloadTest {
       // A change of the exact settings still rebuilds both.
       RoutingTable.Cache shorter =
           new RoutingTable.Cache(
-              true, 60_000L, 10_000, true, 0.95, 600_000L, 1_000, "provider:tei/bge-m3", null,
-              null, null);
+              true,
+              60_000L,
+              10_000,
+              true,
+              0.95,
+              600_000L,
+              1_000,
+              "provider:tei/bge-m3",
+              null,
+              null,
+              null);
       withEmbedders.retainOnly(table(shorter));
       ResponseCache.RouteCache c3 = withEmbedders.route("r", CacheSettings.of(shorter));
       assertThat(c3.exact()).isNotSameAs(c2.exact());

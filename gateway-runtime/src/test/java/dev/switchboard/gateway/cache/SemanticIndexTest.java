@@ -9,8 +9,8 @@ import dev.switchboard.gateway.upstream.Operation;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SimHash filter in front of the exact search loses no match: every stored vector at or above
