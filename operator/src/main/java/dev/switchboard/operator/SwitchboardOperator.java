@@ -231,7 +231,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         retirement,
         runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets(),
         RoutingTablePublisher.Limits.STANDARD,
-        credential);
+        credential,
+        lease -> {});
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -265,6 +266,23 @@ public final class SwitchboardOperator implements AutoCloseable {
       CanaryPlanner planner,
       Consumer<ConfigurationServiceOverrider> customizer,
       RoutingTablePublisher.Limits tableLimits) {
+    return start(client, settings, clock, planner, customizer, tableLimits, lease -> {});
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, OperatorSettings, Clock, CanaryPlanner, Consumer,
+   * RoutingTablePublisher.Limits)}; with leader election on, {@code leaderElection} may adjust the
+   * Lease's settings (identity, durations, whether losing the lease exits the JVM) before it is
+   * built, keeping the operator's own leader callbacks (tests run several replicas in one JVM).
+   */
+  public static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryPlanner planner,
+      Consumer<ConfigurationServiceOverrider> customizer,
+      RoutingTablePublisher.Limits tableLimits,
+      Consumer<LeaderElectionConfigurationBuilder> leaderElection) {
     RolloutHooks hooks =
         planner instanceof ProgressiveCanaryPlanner progressive
             ? new KubernetesRolloutHooks(client, progressive)
@@ -286,7 +304,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         new RetirementWatch(clock),
         GatewayTargets.fixed(List.of()),
         tableLimits,
-        OperatorCredential.generate());
+        OperatorCredential.generate(),
+        leaderElection);
   }
 
   private static SwitchboardOperator start(
@@ -306,7 +325,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       RetirementWatch retirement,
       GatewayTargets evaluationTargets,
       RoutingTablePublisher.Limits tableLimits,
-      OperatorCredential credential) {
+      OperatorCredential credential,
+      Consumer<LeaderElectionConfigurationBuilder> leaseSettings) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -351,6 +371,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                         },
                         () -> {},
                         leader -> {}));
+                leaseSettings.accept(leaderElection);
                 o.withLeaderElectionConfiguration(leaderElection.build());
               }
               customizer.accept(o);
