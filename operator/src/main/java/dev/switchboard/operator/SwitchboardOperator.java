@@ -354,19 +354,20 @@ public final class SwitchboardOperator implements AutoCloseable {
                   leaderElection.withLeaseNamespace(settings.leaseNamespace());
                 }
                 // JOSDK runs this once the informers have synced, before reconciling starts;
-                // only the leader writes.
+                // only the leader writes. Consumer tables first: a namespace with Consumers must
+                // not get a routing table (served without keys) before its consumer table.
                 leaderElection.withLeaderCallbacks(
                     new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(
                         () -> {
+                          ConsumerReconciler consumerTables = consumersOnceLeading.get();
+                          if (consumerTables != null) {
+                            consumerTables.publishAfterSync();
+                          }
                           ModelRouteReconciler routes = routesOnceLeading.get();
                           if (routes != null) {
                             routes.publishEmptyTablesWhereNone();
                             routes.withdrawRoutesDeletedMeanwhile();
                             routes.forgetEvaluationsOfDeletedRoutes();
-                          }
-                          ConsumerReconciler consumerTables = consumersOnceLeading.get();
-                          if (consumerTables != null) {
-                            consumerTables.publishAfterSync();
                           }
                         },
                         () -> {},

@@ -453,12 +453,28 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
    * accepting its keys). Called by the operator once its informers have synced (on the leader); a
    * no-op while the cache has not synced.
    *
+   * <p>First, the table of every namespace that has Consumers but no consumer table (a fresh
+   * install, or a table deleted while no operator ran): with leader election this runs before any
+   * reconcile, so such a namespace gets its consumer table before its routing table. Else its
+   * routes and its Consumers reconcile in parallel, and a gateway that got the routing table first
+   * would serve it without consumer keys until the Consumers' reconcile published theirs.
+   *
    * @return the namespaces published
    */
   public List<String> publishAfterSync() {
     List<String> published = new ArrayList<>();
     if (consumersIn == null || !consumersSynced.getAsBoolean()) {
       return published;
+    }
+    for (String namespace : consumersWithoutTable()) {
+      try {
+        if (renderAndPublish(namespace, List.of()).tooLarge() == null) {
+          published.add(namespace);
+        }
+      } catch (RuntimeException e) {
+        // Its Consumers' reconciles publish it (and retry).
+        LOG.warn("could not publish the consumer table in {}: {}", namespace, e.toString());
+      }
     }
     java.util.SortedSet<String> namespaces = new java.util.TreeSet<>();
     for (String namespace : List.copyOf(heldBack)) {
@@ -477,6 +493,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       }
     }
     return published;
+  }
+
+  /** Namespaces with Consumers (in the informer cache) but no consumer table in the Secret one. */
+  private java.util.SortedSet<String> consumersWithoutTable() {
+    if (consumers == null || secretNamed == null) {
+      return new java.util.TreeSet<>();
+    }
+    return consumers
+        .list()
+        .map(c -> c.getMetadata().getNamespace())
+        .filter(namespace -> secretNamed.apply(namespace, ConsumerTable.SECRET_NAME).isEmpty())
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
   }
 
   /**
