@@ -43,8 +43,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator as the chart runs it, with leader election (a coordination.k8s.io/v1 Lease, which the
- * mock API server stores like any other resource), two replicas in one JVM against it. What the
+ * The operator as the chart runs it, with leader election (a coordination.k8s.io/v1 Lease, which
+ * the mock API server stores like any other resource), two replicas in one JVM against it. What the
  * leader's start callback publishes is what gateways see first: a namespace with Consumers must get
  * its consumer table with them before it is served a routing table (a gateway that has a routing
  * table but no consumer table serves every request without a key), and never a table without
@@ -55,6 +55,10 @@ class LeaderElectionConsumerTableTest {
 
   private static final String KEYED = "leader-keyed";
   private static final String OPEN = "leader-open";
+
+  /** A namespace with a Consumer and no routes: no route reconciles there. */
+  private static final String ROUTELESS = "leader-routeless";
+
   private static final String LEASE_NAMESPACE = "default";
   private static final Path CRDS = Path.of("../crds");
 
@@ -177,6 +181,7 @@ class LeaderElectionConsumerTableTest {
     }
     createConsumer("app", "sk-leader-app");
     createConsumer("other", "sk-leader-other");
+    createConsumer(ROUTELESS, "solo", "sk-leader-solo");
 
     List<String> writesA = Collections.synchronizedList(new ArrayList<>());
     operators.add(start("replica-a", writesA));
@@ -187,6 +192,7 @@ class LeaderElectionConsumerTableTest {
               assertThat(PublishedReads.routingTable(api.client(), KEYED))
                   .hasValueSatisfying(t -> assertThat(t.routes()).hasSize(2));
               assertThat(consumerNames(KEYED)).containsExactly("app", "other");
+              assertThat(consumerNames(ROUTELESS)).containsExactly("solo");
               assertThat(PublishedReads.routingTable(api.client(), OPEN))
                   .hasValueSatisfying(t -> assertThat(t.routes()).hasSize(2));
               assertThat(PublishedReads.consumerTable(api.client(), OPEN))
@@ -194,12 +200,16 @@ class LeaderElectionConsumerTableTest {
             });
     // KEYED's consumer table was created before its routing table (the mock API server's
     // resourceVersion is one counter for every object, as etcd's revision is).
-    assertThat(created)
-        .containsKeys(ConsumerTable.SECRET_NAME, RoutingTable.CONFIG_MAP_NAME);
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(created)
+                    .containsKeys(ConsumerTable.SECRET_NAME, RoutingTable.CONFIG_MAP_NAME));
     assertThat(created.get(ConsumerTable.SECRET_NAME))
         .as("resourceVersion the consumer table was created with, before the routing table's")
         .isLessThan(created.get(RoutingTable.CONFIG_MAP_NAME));
-    String keyOfA = PublishedReads.presentConsumerTable(api.client(), KEYED).operatorKeySha256().get(0);
+    String keyOfA =
+        PublishedReads.presentConsumerTable(api.client(), KEYED).operatorKeySha256().get(0);
 
     // A second replica waits for the lease and writes nothing, whatever changes meanwhile.
     List<String> writesB = Collections.synchronizedList(new ArrayList<>());
@@ -213,8 +223,12 @@ class LeaderElectionConsumerTableTest {
 
     // The leader stops (JOSDK does not release the lease: it runs out). While no replica leads, a
     // Consumer goes; the new leader publishes the table of those that are left, with its own key.
+    // In ROUTELESS the last Consumer goes: no Consumer and no route is left to reconcile there,
+    // only the new leader's catch-up can withdraw its keys (the mock API server, like a cluster
+    // whose garbage collector has not got to it yet, keeps the table the Consumer owned).
     operators.remove(0).stop();
     api.client().resources(Consumer.class).inNamespace(KEYED).withName("other").delete();
+    api.client().resources(Consumer.class).inNamespace(ROUTELESS).withName("solo").delete();
     eventually().until(() -> holder().equals(Optional.of("replica-b")));
     eventually()
         .untilAsserted(
@@ -224,6 +238,10 @@ class LeaderElectionConsumerTableTest {
                   .extracting(ConsumerTable.Consumer::name)
                   .containsExactly("app", "late");
               assertThat(keyed.operatorKeySha256()).hasSize(1).doesNotContain(keyOfA);
+              ConsumerTable routeless =
+                  PublishedReads.presentConsumerTable(api.client(), ROUTELESS);
+              assertThat(routeless.consumers()).isEmpty();
+              assertThat(routeless.operatorKeySha256()).hasSize(1).doesNotContain(keyOfA);
               ConsumerTable open = PublishedReads.presentConsumerTable(api.client(), OPEN);
               assertThat(open.consumers()).isEmpty();
               assertThat(open.operatorKeySha256()).hasSize(1).doesNotContain(keyOfA);
@@ -271,12 +289,16 @@ class LeaderElectionConsumerTableTest {
   }
 
   private void createConsumer(String name, String key) {
+    createConsumer(KEYED, name, key);
+  }
+
+  private void createConsumer(String namespace, String name, String key) {
     api.client()
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
                 .withName(name + "-key")
-                .withNamespace(KEYED)
+                .withNamespace(namespace)
                 .endMetadata()
                 .withStringData(Map.of("apiKey", key))
                 .build())
@@ -284,7 +306,7 @@ class LeaderElectionConsumerTableTest {
     api.client()
         .resource(
             ConsumerScenarioTest.consumer(
-                KEYED, name, List.of(ConsumerScenarioTest.ref(name + "-key", "apiKey")), null))
+                namespace, name, List.of(ConsumerScenarioTest.ref(name + "-key", "apiKey")), null))
         .create();
   }
 
@@ -301,9 +323,7 @@ class LeaderElectionConsumerTableTest {
             .inNamespace(LEASE_NAMESPACE)
             .withName(OperatorSettings.DEFAULT_LEASE_NAME)
             .get();
-    return Optional.ofNullable(lease)
-        .map(Lease::getSpec)
-        .map(spec -> spec.getHolderIdentity());
+    return Optional.ofNullable(lease).map(Lease::getSpec).map(spec -> spec.getHolderIdentity());
   }
 
   private static ConsumerTable table(Secret secret) {
