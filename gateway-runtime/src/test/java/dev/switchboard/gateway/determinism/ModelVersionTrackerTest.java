@@ -57,8 +57,7 @@ class ModelVersionTrackerTest {
     assertThat(gauge).isNotNull();
     assertThat(gauge.value()).isEqualTo(1_700_000_060.0);
     // Only the current info series is kept.
-    assertThat(registry.find("switchboard_model_version").tag("target", "p/m").gauges())
-        .hasSize(1);
+    assertThat(registry.find("switchboard_model_version").tag("target", "p/m").gauges()).hasSize(1);
   }
 
   @Test

@@ -86,6 +86,10 @@ class LargeAnswerOffLoopStagesTest {
 
   /** Serves the pipeline through {@code door}; the upstream answers {@code text}. */
   private void serve(FrontDoor door, String text) throws Exception {
+    serve(door, text, true);
+  }
+
+  private void serve(FrontDoor door, String text, boolean withUsage) throws Exception {
     ResolvedRoute route =
         new ResolvedRoute(
             TestTables.policyRoute("cached", "cached", target.target()),
@@ -100,7 +104,7 @@ class LargeAnswerOffLoopStagesTest {
                 resolved(route),
                 new CacheStage(cache, new GatewayMetrics())
                     .storeProbe(() -> storedOnLoop.add(Context.isOnEventLoopThread())),
-                upstream(text),
+                upstream(text, withUsage),
                 new AnswerStage()));
     server = LoopbackPipeline.serve(vertx, pipeline, new Probed(door), clock);
   }
@@ -131,6 +135,14 @@ class LargeAnswerOffLoopStagesTest {
 
   /** Stands for the upstream call: a complete chat completion answering {@code text}. */
   private Stage upstream(String text) {
+    return upstream(text, true);
+  }
+
+  /**
+   * As {@link #upstream(String)}, with the provider's usage in the answer (and its summary) or
+   * without.
+   */
+  private Stage upstream(String text, boolean withUsage) {
     return exchange -> {
       upstreamCalls.incrementAndGet();
       exchange.ctx().target(target);
@@ -144,16 +156,23 @@ class LargeAnswerOffLoopStagesTest {
       ObjectNode choice = completion.putArray("choices").addObject();
       choice.put("index", 0).put("finish_reason", "stop");
       choice.putObject("message").put("role", "assistant").put("content", text);
-      completion
-          .putObject("usage")
-          .put("prompt_tokens", 10)
-          .put("completion_tokens", 20)
-          .put("total_tokens", 30);
+      if (withUsage) {
+        completion
+            .putObject("usage")
+            .put("prompt_tokens", 10)
+            .put("completion_tokens", 20)
+            .put("total_tokens", 30);
+      }
       exchange.result(
           new JsonReply(
               200,
               Buffer.buffer(completion.toString()),
-              new ReplySummary("m", null, "stop", false, null),
+              new ReplySummary(
+                  "m",
+                  null,
+                  "stop",
+                  false,
+                  withUsage ? new dev.switchboard.gateway.request.TokenUsage(10, 20, 0) : null),
               Operation.CHAT_COMPLETIONS));
       return true;
     };
@@ -249,6 +268,27 @@ class LargeAnswerOffLoopStagesTest {
     assertThat(encodedOnLoop).containsExactly(true);
     await().atMost(Duration.ofSeconds(10)).until(() -> storedOnLoop.size() == 1);
     assertThat(storedOnLoop).containsExactly(false);
+  }
+
+  /**
+   * A large answer without the provider's usage is read for its text (what its cost is estimated
+   * from) off the loop, and so is sent from there: the chat door's answer too.
+   */
+  @Test
+  void aLargeAnswerWithoutUsageIsReadForItsTextOffTheLoop() throws Exception {
+    String text = "w".repeat(LARGE);
+    serve(new ChatCompletionsFrontDoor(), text, false);
+
+    HttpResponse<String> r =
+        post(
+            "{\"model\":\"cached\",\"temperature\":0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about lamps\"}]}");
+
+    assertThat(GatewayHarness.json(r.body()).at("/choices/0/message/content").asText())
+        .isEqualTo(text);
+    assertThat(encodedOnLoop).containsExactly(false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> accounted.get() != null);
+    assertThat(accounted.get().answerChars()).isGreaterThanOrEqualTo(LARGE);
   }
 
   /**
