@@ -3,15 +3,12 @@ package dev.switchboard.gateway.upstream;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.UpstreamHeaders;
+import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -104,15 +101,7 @@ public final class UpstreamRequests {
       return "";
     }
     lines.sort(null);
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String line : lines) {
-        sha.update(line.getBytes(StandardCharsets.UTF_8));
-      }
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return KeyDigest.of(String.join("", lines));
   }
 
   /** The provider's base URL without a trailing slash (the preset's when the table has none). */
