@@ -70,13 +70,7 @@ final class ServedHeaders {
   }
 
   private static CharSequence encode(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c < 0x20 || c > 0x7e) {
-        return value;
-      }
-    }
-    return new AsciiString(value);
+    return printableAscii(value) ? new AsciiString(value) : value;
   }
 
   private static CharSequence attempts(int count) {
@@ -189,9 +183,11 @@ final class ServedHeaders {
    * or worse, split the header block.
    */
   static boolean headerSafe(String value) {
-    if (value == null || value.isEmpty() || value.length() > 256) {
-      return false;
-    }
+    return value != null && !value.isEmpty() && value.length() <= 256 && printableAscii(value);
+  }
+
+  /** Whether every character of {@code value} is printable ASCII (space to tilde). */
+  private static boolean printableAscii(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < 0x20 || c > 0x7e) {

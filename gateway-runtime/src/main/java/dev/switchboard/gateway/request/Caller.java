@@ -72,22 +72,24 @@ public final class Caller {
   public byte[] keyDigest() {
     if (!digested) {
       digested = true;
-      String header = "authorization";
-      String token = bearer(headers.apply(header));
-      if (token == null || token.isEmpty()) {
-        header = "api-key";
-        token = headers.apply(header);
-      }
-      if (token == null || token.isEmpty()) {
-        header = "x-api-key";
-        token = headers.apply(header);
-      }
-      if (token != null && !token.isBlank()) {
-        keyDigest = KeyDigest.bytes(token.strip());
-        keyHeader = header;
+      for (String header : KEY_HEADERS) {
+        String token = keyIn(header, headers.apply(header));
+        if (token == null || token.isEmpty()) {
+          continue; // the next header in order
+        }
+        if (!token.isBlank()) {
+          keyDigest = KeyDigest.bytes(token.strip());
+          keyHeader = header;
+        }
+        break; // a blank key is no key, and no later header is read instead
       }
     }
     return keyDigest;
+  }
+
+  /** The key a value of key header {@code name} carries: for {@code Authorization} its Bearer's. */
+  private static String keyIn(String name, String value) {
+    return name.equals("authorization") ? bearer(value) : value;
   }
 
   /**
@@ -135,7 +137,7 @@ public final class Caller {
       }
       List<String> values = allValues == null ? List.of(value) : allValues.apply(name);
       for (String each : values) {
-        String key = presented(name.equals("authorization") ? bearer(each) : each);
+        String key = presented(keyIn(name, each));
         if (key == null) {
           continue;
         }
