@@ -86,6 +86,15 @@ record OpenAiFirstChoice(
   }
 
   /**
+   * Whether a choice is the first: its {@code index} is 0, or it has none ({@code -1}) and is the
+   * array's first element. The one rule of every reader of a first choice (this class, a chunk's
+   * tree, the pass-through check's count).
+   */
+  static boolean isFirst(int index, boolean firstElement) {
+    return index == 0 || (index == -1 && firstElement);
+  }
+
+  /**
    * Reads one choice (the parser at its start); null when it is not the first choice: its {@code
    * index} is not 0, or it has none and is not the array's first element. The index may come after
    * the part, so the part is read before the verdict.
@@ -111,7 +120,7 @@ record OpenAiFirstChoice(
       }
       p.skipChildren();
     }
-    if (index != 0 && (index != -1 || !firstElement)) {
+    if (!isFirst(index, firstElement)) {
       return null;
     }
     return logprobs == null

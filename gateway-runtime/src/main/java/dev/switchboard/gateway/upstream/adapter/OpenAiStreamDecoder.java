@@ -201,21 +201,15 @@ final class OpenAiStreamDecoder implements StreamDecoder {
   }
 
   /**
-   * Whether the text is one well-formed JSON value: tokenised by Jackson's streaming parser, which
-   * allocates no tree, so passing a chunk through never forwards malformed JSON to the client.
-   */
-  static boolean wellFormed(String data) {
-    return wellFormedText(data, false) >= 0;
-  }
-
-  /**
-   * -1 when the text is not one well-formed JSON value ({@link #wellFormed}); else, counted in the
-   * same pass, the characters of answer text it adds, as {@link StreamEventFacts} would decode them
-   * when asked: of a chat chunk's first choice (index 0) its delta's {@code content}, {@code
-   * reasoning_content} (else {@code reasoning}), {@code refusal} and its tool calls' function
-   * {@code name} and {@code arguments} strings; of a Responses text delta ({@code responsesDelta})
-   * its {@code delta}. What a stream that ends without usage is estimated from, without a second
-   * parse of every passed-through chunk: the check only reads the length of those few strings.
+   * -1 when the text is not one well-formed JSON value (tokenised by Jackson's streaming parser,
+   * which allocates no tree, so passing a chunk through never forwards malformed JSON to the
+   * client); else, counted in the same pass, the characters of answer text it adds, as {@link
+   * StreamEventFacts} would decode them when asked: of a chat chunk's first choice (index 0) its
+   * delta's {@code content}, {@code reasoning_content} (else {@code reasoning}), {@code refusal}
+   * and its tool calls' function {@code name} and {@code arguments} strings; of a Responses text
+   * delta ({@code responsesDelta}) its {@code delta}. What a stream that ends without usage is
+   * estimated from, without a second parse of every passed-through chunk: the check only reads the
+   * length of those few strings.
    */
   static long wellFormedText(String data, boolean responsesDelta) {
     try (JsonParser p = SYNTAX.createParser(data)) {
@@ -264,7 +258,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
             } else if (delta && depth == 4) {
               delta = false;
             } else if (choices && depth == 3) {
-              if (found < 0 && (index == 0 || (index == -1 && position == 0))) {
+              if (found < 0 && OpenAiFirstChoice.isFirst(index, position == 0)) {
                 found = text + (reasoningContent >= 0 ? reasoningContent : Math.max(0, reasoning));
               }
             } else if (choices && depth == 2) {

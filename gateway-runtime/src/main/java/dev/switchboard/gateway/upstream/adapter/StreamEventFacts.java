@@ -252,7 +252,7 @@ public final class StreamEventFacts {
       }
       JsonNode number = choice.get("index");
       int index = number != null && number.isIntegralNumber() ? number.intValue() : -1;
-      if (index != 0 && (index != -1 || position != 0)) {
+      if (!OpenAiFirstChoice.isFirst(index, position == 0)) {
         position++;
         continue;
       }
